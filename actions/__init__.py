@@ -1,0 +1,1 @@
+"""Custom actions of the public-service assistant (run by the rasa-sdk action server)."""

@@ -1,0 +1,87 @@
+"""Conversation-level actions: session start, the hotline, and the fallback."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import render
+from actions.context import CONFIDENT, knowledge, profile
+from actions.procedure_answers import answer
+from knowledge.query import procedure_query
+
+FAILURES_BEFORE_HOTLINE = 2
+
+
+class ActionSessionStart(Action):
+    """Starts a session with the province's name and hotline in slots; keeps earlier slots."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        carried = [
+            SlotSet(name, value)
+            for name, value in tracker.current_slot_values().items()
+            if value is not None and name not in ("province_name", "hotline")
+        ]
+        province = profile()
+        return [
+            SessionStarted(),
+            *carried,
+            SlotSet("province_name", province.name),
+            SlotSet("hotline", province.hotline),
+            ActionExecuted("action_listen"),
+        ]
+
+
+class ActionOfferHotline(Action):
+    """The user asked for a person: give the hotline, its hours, and the one-stop centre."""
+
+    def name(self) -> Text:
+        return "action_offer_hotline"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        dispatcher.utter_message(text=render.hotline(profile()))
+        return [SlotSet("failed_turns", 0)]
+
+
+class ActionDefaultFallback(Action):
+    """A message the classifier is unsure of: a procedure name alone still gets an answer;
+    otherwise ask to rephrase, and after repeated failures offer the hotline."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        query = procedure_query(tracker.latest_message.get("text") or "")
+        hits = knowledge().search(query, limit=2) if query else []
+        if hits and hits[0].score >= CONFIDENT:
+            procedure = knowledge().procedure(hits[0].code)
+            return [SlotSet("case_index", None)] + answer(
+                "overview", dispatcher, tracker, procedure
+            )
+        failures = int(tracker.get_slot("failed_turns") or 0) + 1
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        if failures >= FAILURES_BEFORE_HOTLINE:
+            dispatcher.utter_message(text=render.hotline_sentence(profile()))
+            failures = 0
+        return [SlotSet("failed_turns", failures)]

@@ -1,0 +1,281 @@
+"""Vietnamese answer texts built from knowledge-base records. Plain text: every channel shows it."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+from knowledge.models import Case, Channel, Procedure
+from knowledge.profile import ProvinceProfile
+
+METHOD_NAMES = {
+    "online": "Trực tuyến",
+    "direct": "Trực tiếp",
+    "postal": "Qua bưu chính",
+}
+UNIT_NAMES = {
+    "working_day": "ngày làm việc",
+    "day": "ngày",
+    "hour": "giờ",
+    "month": "tháng",
+}
+ONLINE_MEANING = {
+    "toan_trinh": (
+        "là dịch vụ công trực tuyến toàn trình: anh/chị có thể nộp hồ sơ, nộp phí (nếu có), "
+        "theo dõi và nhận kết quả trực tuyến hoặc qua bưu chính, không phải đến cơ quan "
+        "(cách gọi cũ: mức độ 4)."
+    ),
+    "mot_phan": (
+        "là dịch vụ công trực tuyến một phần: anh/chị nộp hồ sơ trực tuyến được, nhưng có bước "
+        "phải làm trực tiếp tại cơ quan, ví dụ xuất trình bản chính hoặc nhận kết quả "
+        "(cách gọi cũ: mức độ 3)."
+    ),
+    "khong": (
+        "chưa có dịch vụ công trực tuyến: anh/chị nộp hồ sơ trực tiếp"
+        " hoặc qua bưu chính nếu thủ tục cho phép."
+    ),
+    "chua_ro": (
+        "có hình thức nộp hồ sơ trực tuyến trên Cổng Dịch vụ công, nhưng dữ liệu chính thức "
+        "chưa ghi rõ là toàn trình hay một phần."
+    ),
+}
+NO_ONLINE_DATA = (
+    "chưa có thông tin về hình thức nộp trực tuyến trong dữ liệu chính thức; anh/chị xem chi tiết "
+    "trên Cổng Dịch vụ công."
+)
+VNEID_LOGIN = (
+    "Để nộp trực tuyến, anh/chị đăng nhập Cổng Dịch vụ công bằng tài khoản định danh điện tử "
+    "VNeID mức độ 2."
+)
+
+
+def money(amount: int) -> str:
+    """10000 -> "10.000 đồng"."""
+    return f"{amount:,} đồng".replace(",", ".")
+
+
+def number(value: float) -> str:
+    """1.0 -> "1", 0.5 -> "0,5"."""
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+def processing_time(channel: Channel) -> Optional[str]:
+    """The processing time of a channel as the citizen should read it."""
+    if channel.time_text:
+        return channel.time_text
+    if channel.time_value is not None and channel.time_unit in UNIT_NAMES:
+        return f"{number(channel.time_value)} {UNIT_NAMES[channel.time_unit]}"
+    return None
+
+
+def fee(channel: Channel) -> Optional[str]:
+    """The fee of a channel."""
+    if channel.fee_text:
+        return channel.fee_text
+    if channel.fee_amount is not None:
+        return "Không mất phí" if channel.fee_amount == 0 else money(channel.fee_amount)
+    return None
+
+
+def source_line(procedure: Procedure) -> str:
+    """The closing line every answer carries: the official source and the check date."""
+    return (
+        f"Nguồn: Cổng Dịch vụ công quốc gia, {procedure.source_url} "
+        f"(kiểm tra ngày {procedure.checked:%d/%m/%Y})."
+    )
+
+
+def _missing(procedure: Procedure, *topics: str) -> List[str]:
+    items = [m for m in procedure.missing if any(t in m.lower() for t in topics)]
+    return [f"Lưu ý: dữ liệu chính thức chưa có {m[0].lower() + m[1:]}." for m in items]
+
+
+def _join(*parts: Optional[str]) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def case_needs_choice(procedure: Procedure) -> bool:
+    """Whether the documents differ by case, so the citizen must say which case applies."""
+    return len(procedure.cases) > 1
+
+
+def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
+    """The documents of one case (or of the only case)."""
+    case = case or (procedure.cases[0] if procedure.cases else None)
+    if case is None or not case.documents:
+        return _join(
+            f"Dữ liệu chính thức chưa có danh sách giấy tờ của thủ tục «{procedure.name}».",
+            f"Anh/chị xem chi tiết tại: {procedure.source_url}",
+            source_line(procedure),
+        )
+    heading = f"Hồ sơ thủ tục «{procedure.name}»"
+    if len(procedure.cases) > 1:
+        heading += f", trường hợp: {case.name}"
+    lines = [heading + ":"]
+    for number_, document in enumerate(case.documents, start=1):
+        lines.append(f"{number_}. {_document_line(document)}")
+    return _join(
+        "\n".join(lines),
+        *_missing(procedure, "giấy tờ", "hồ sơ"),
+        source_line(procedure),
+    )
+
+
+def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
+    quantities = []
+    if document.originals:
+        quantities.append(f"{document.originals} bản chính")
+    if document.copies:
+        quantities.append(f"{document.copies} bản sao")
+    details = list(quantities)
+    if document.form:
+        details.append(f"mẫu: {document.form}")
+    if not document.required:
+        details.append("nếu thuộc trường hợp này")
+    line = document.name + (f" ({'; '.join(details)})" if details else "")
+    if document.note:
+        line += f". {document.note}"
+    return line
+
+
+def case_question(procedure: Procedure) -> str:
+    """Asks which case applies."""
+    return (
+        f"Thủ tục «{procedure.name}» có giấy tờ khác nhau theo từng trường hợp. "
+        "Anh/chị thuộc trường hợp nào?"
+    )
+
+
+def online_meaning(procedure: Procedure) -> str:
+    """What the procedure's online level means, in plain words."""
+    if procedure.online_level == "chua_ro" and not procedure.channels:
+        return NO_ONLINE_DATA
+    return ONLINE_MEANING[procedure.online_level]
+
+
+def online(procedure: Procedure, profile: ProvinceProfile) -> str:
+    """Whether and how the procedure can be done online."""
+    lines = [f"Thủ tục «{procedure.name}» {online_meaning(procedure)}"]
+    if procedure.online_level != "khong":
+        lines.append(VNEID_LOGIN)
+        if procedure.portal_url:
+            lines.append(f"Nộp trực tuyến tại: {procedure.portal_url}")
+        if profile.portal_url:
+            lines.append(f"Cổng dịch vụ công {profile.name}: {profile.portal_url}")
+    return _join(*lines, *_missing(procedure, "trực tuyến"), source_line(procedure))
+
+
+def fees(procedure: Procedure) -> str:
+    """The fee of each submission channel."""
+    rows = [(METHOD_NAMES[c.method], fee(c)) for c in procedure.channels]
+    known = [f"- {method}: {value}" for method, value in rows if value]
+    unknown = [method for method, value in rows if not value]
+    lines = [f"Phí, lệ phí thủ tục «{procedure.name}»:"] + known
+    if unknown:
+        lines.append(
+            f"Dữ liệu chính thức chưa ghi phí, lệ phí khi nộp {', '.join(unknown).lower()}."
+        )
+    if not rows:
+        lines = [f"Dữ liệu chính thức chưa ghi phí, lệ phí của thủ tục «{procedure.name}»."]
+    return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
+
+
+def times(procedure: Procedure) -> str:
+    """The processing time of each submission channel."""
+    rows = [(METHOD_NAMES[c.method], processing_time(c)) for c in procedure.channels]
+    known = [f"- {method}: {value}" for method, value in rows if value]
+    unknown = [method for method, value in rows if not value]
+    lines = [f"Thời hạn giải quyết thủ tục «{procedure.name}»:"] + known
+    if unknown:
+        lines.append(f"Dữ liệu chính thức chưa ghi thời hạn khi nộp {', '.join(unknown).lower()}.")
+    if not rows:
+        lines = [f"Dữ liệu chính thức chưa ghi thời hạn giải quyết của «{procedure.name}»."]
+    return _join(*lines, *_missing(procedure, "thời hạn", "thời gian"), source_line(procedure))
+
+
+def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
+    """Who handles the procedure and where to submit."""
+    lines = [f"Thủ tục «{procedure.name}»:"]
+    if procedure.levels:
+        lines.append(f"- Cấp thực hiện: {', '.join(procedure.levels)}")
+    lines.append(f"- Cơ quan thực hiện: {procedure.agency or 'dữ liệu chính thức chưa ghi'}")
+    if procedure.where_to_submit:
+        lines.append(f"- Nơi nộp: {procedure.where_to_submit}")
+    if any(c.method == "online" for c in procedure.channels) and procedure.portal_url:
+        lines.append(f"- Nộp trực tuyến: {procedure.portal_url}")
+    if "Cấp tỉnh" in procedure.levels and profile.one_stop_centres:
+        centre = profile.one_stop_centres[0]
+        lines.append(f"Tại {profile.name}: {centre.name}, {centre.address}.")
+    return _join(*lines, *_missing(procedure, "cơ quan", "nơi nộp"), source_line(procedure))
+
+
+def overview(procedure: Procedure) -> str:
+    """A short summary of the procedure, with what the citizen can ask next."""
+    level = online_meaning(procedure).split(":")[0].split(";")[0]
+    lines = [
+        f"Thủ tục «{procedure.name}» (mã {procedure.code}, lĩnh vực {procedure.field or '—'})."
+    ]
+    if procedure.agency:
+        lines.append(f"- Cơ quan thực hiện: {procedure.agency}")
+    lines.append(f"- Trực tuyến: thủ tục {level}.")
+    times_ = [
+        f"{METHOD_NAMES[c.method].lower()} {time}"
+        for c in procedure.channels
+        if (time := processing_time(c))
+    ]
+    if times_:
+        lines.append(f"- Thời hạn: {'; '.join(times_)}")
+    if procedure.results:
+        lines.append(f"- Kết quả: {', '.join(procedure.results)}")
+    if len(procedure.cases) > 1:
+        lines.append(f"- Hồ sơ: khác nhau theo {len(procedure.cases)} trường hợp.")
+    lines.append("Anh/chị muốn xem giấy tờ cần nộp, lệ phí, thời gian hay nơi nộp?")
+    return _join(*lines, source_line(procedure))
+
+
+def candidates_question(names: Sequence[str]) -> str:
+    """Asks which of several close procedures the citizen means."""
+    return "Anh/chị muốn hỏi thủ tục nào dưới đây?" if len(names) > 1 else "Có phải anh/chị hỏi:"
+
+
+def not_found(query: str, suggestions: Sequence[str], profile: ProvinceProfile) -> str:
+    """No procedure matches: say so, suggest the closest ones, offer the hotline."""
+    lines = [f"Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp với «{query[:80]}»."]
+    if suggestions:
+        lines.append("Các thủ tục gần nhất:")
+        lines += [f"- {name}" for name in suggestions]
+    lines.append(hotline_sentence(profile))
+    return _join(*lines)
+
+
+def hotline_sentence(profile: ProvinceProfile) -> str:
+    """Where a citizen can reach a person."""
+    if not profile.hotline:
+        return f"Anh/chị có thể liên hệ trực tiếp bộ phận một cửa của {profile.name}."
+    hours = profile.describe_hours(profile.hotline_hours)
+    sentence = f"Anh/chị có thể gọi tổng đài {profile.hotline} của {profile.name}"
+    return sentence + (f" ({hours})." if hours else ".")
+
+
+def hotline(profile: ProvinceProfile) -> str:
+    """The answer to "I want to talk to a person"."""
+    lines = [hotline_sentence(profile)]
+    if profile.hotline and profile.hotline_hours:
+        lines.append(
+            "Hiện đang trong giờ trực tổng đài."
+            if profile.hotline_open()
+            else "Hiện đã ngoài giờ trực tổng đài; anh/chị vui lòng gọi lại trong giờ trực."
+        )
+    for extra in profile.hotlines[1:]:
+        lines.append(f"Số khác: {extra.number}.")
+    if profile.one_stop_centres:
+        centre = profile.one_stop_centres[0]
+        lines.append(f"Hoặc đến trực tiếp: {centre.name}, {centre.address}.")
+    return _join(*lines)
+
+
+def ask_which_procedure() -> str:
+    """The citizen asked about an aspect without naming any procedure."""
+    return (
+        "Anh/chị muốn hỏi về thủ tục nào ạ? Ví dụ: đăng ký khai sinh, đăng ký thường trú, "
+        "cấp lại thẻ căn cước, đổi giấy phép lái xe."
+    )

@@ -1,0 +1,88 @@
+"""Screens messages the classifier should not guess: no words, far too long, not Vietnamese."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.normalize import fold, has_vietnamese_marks, words
+
+UNREADABLE = "unreadable_message"
+TOO_LONG = "message_too_long"
+OTHER_LANGUAGE = "other_language"
+
+ENGLISH_WORDS_FILE = Path(__file__).parent.parent / "resources" / "english_words.txt"
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset:
+    """Frequent English words that are not also unaccented Vietnamese syllables."""
+    lines = ENGLISH_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+
+
+def screen(text: str, max_chars: int = 1500, min_english_share: float = 0.6) -> Optional[str]:
+    """The screening intent for ``text``, or None when the classifier should decide."""
+    if len(text) > max_chars:
+        return TOO_LONG
+    tokens = words(text, expand=False)
+    if not tokens:
+        return UNREADABLE
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isascii() or fold(c).isascii() for c in letters) < len(letters) / 2:
+        return OTHER_LANGUAGE  # mostly non-Latin script: Chinese, Korean, Cyrillic, Thai...
+    if len(tokens) >= 2 and not has_vietnamese_marks(text):
+        english = sum(t.text in english_words() for t in tokens)
+        if english > min_english_share * len(tokens):
+            return OTHER_LANGUAGE
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class MessageScreen(GraphComponent, IntentClassifier):
+    """Overrides the predicted intent for empty, emoji-only, overlong or non-Vietnamese input."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The component's default config."""
+        return {"max_chars": 1500, "min_english_share": 0.6}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MessageScreen:
+        """Creates the component."""
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Sets the screening intent on the messages that need one."""
+        for message in messages:
+            intent = screen(
+                message.get(TEXT) or "",
+                self._config["max_chars"],
+                self._config["min_english_share"],
+            )
+            if intent:
+                message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
+                message.set(
+                    INTENT_RANKING_KEY,
+                    [{"name": intent, "confidence": 1.0}],
+                    add_to_output=True,
+                )
+        return messages

@@ -1,0 +1,85 @@
+"""Vietnamese text normalisation that keeps every word's offsets in the original message.
+
+Steps: HTML tags are skipped, each word is put in Unicode NFC and through underthesea's
+``text_normalize`` (tone-mark placement), lower-cased, and expanded with the teencode /
+abbreviation map in ``bot/resources/abbreviations.yml`` (data, not code).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import yaml
+from underthesea import text_normalize
+
+ABBREVIATIONS_FILE = Path(__file__).parent / "resources" / "abbreviations.yml"
+
+# Tags (and whole script/style elements) are skipped, codes such as "1.001193" stay whole,
+# combining marks stay inside their word.
+_TAG = r"<(?P<element>script|style)\b[^>]{0,200}>.*?(?:</(?P=element)\s*>|$)|<[^<>]{0,200}>"
+_WORD = r"\d+(?:[.,/]\d+)*|[^\W_](?:[\w\u0300-\u036f]|(?<=\w)['’](?=\w))*"
+_PATTERN = re.compile(rf"(?P<tag>{_TAG})|(?P<word>{_WORD})", re.IGNORECASE | re.DOTALL)
+
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+@dataclass(frozen=True)
+class Word:
+    """A normalised word and the span of the original text it came from."""
+
+    text: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> Dict[str, Tuple[str, ...]]:
+    """The abbreviation map: typed token -> words of its expansion."""
+    data = yaml.safe_load(ABBREVIATIONS_FILE.read_text(encoding="utf-8")) or {}
+    return {
+        _normalize_word(key): tuple(_normalize_word(w) for w in str(value).split())
+        for key, value in (data.get("abbreviations") or {}).items()
+    }
+
+
+@lru_cache(maxsize=65536)
+def _normalize_word(raw: str) -> str:
+    word = unicodedata.normalize("NFC", raw).lower()
+    if not word.isascii():
+        word = text_normalize(word).strip() or word
+    return word
+
+
+def words(text: str, expand: bool = True) -> List[Word]:
+    """Split ``text`` into normalised words, each with its original character span."""
+    mapping = abbreviations() if expand else {}
+    result: List[Word] = []
+    for match in _PATTERN.finditer(text):
+        if match.lastgroup == "tag":
+            continue
+        start, end = match.span()
+        word = _normalize_word(match.group())
+        for part in mapping.get(word, (word,)):
+            result.append(Word(part, start, end))
+    return result
+
+
+def normalize(text: str) -> str:
+    """The normalised, abbreviation-expanded text, words separated by single spaces."""
+    return " ".join(w.text for w in words(text))
+
+
+def fold(text: str) -> str:
+    """Remove Vietnamese diacritics: "Đăng ký" -> "dang ky"."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def has_vietnamese_marks(text: str) -> bool:
+    """Whether the text carries any Vietnamese diacritic."""
+    return fold(text) != text.lower()

@@ -1,0 +1,62 @@
+"""Runtime fixes for Rasa 3.6, applied by ``bot.serve`` before the server starts.
+
+- Rasa validates every action-server response with ``jsonschema.validate``, which checks the
+  (large, constant) events schema itself on every call: about 40 ms of CPU per custom action,
+  most of a turn's cost. The validator is now built once; invalid responses still raise the same
+  ``ValidationError`` with Rasa's explanation.
+- Every event read from the tracker store is resolved to its class by walking all subclasses of
+  ``Event``. The type-name map is now kept, and rebuilt when a name is not in it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, Optional, Text, Type
+
+from jsonschema import ValidationError
+from jsonschema.validators import validator_for
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+_resolve_by_type_uncached = Event.resolve_by_type
+_event_types: Dict[Text, Type[Event]] = {}
+
+
+@lru_cache(maxsize=1)
+def _response_validator() -> Any:
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+    try:
+        _response_validator().validate(result)
+        return True
+    except ValidationError as error:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response "
+            f"from the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+
+
+def _resolve_event_type(
+    type_name: Text, default: Optional[Type[Event]] = None
+) -> Optional[Type[Event]]:
+    if type_name not in _event_types:
+        for cls in all_subclasses(Event):  # first match wins, as in Rasa
+            _event_types.setdefault(cls.type_name, cls)
+    if type_name in _event_types:
+        return _event_types[type_name]
+    return _resolve_by_type_uncached(type_name, default)
+
+
+def install() -> None:
+    """Apply the fixes (idempotent)."""
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(_resolve_event_type)

@@ -1,0 +1,1 @@
+"""Procedure knowledge base: curated data, SQL models, search and importers."""

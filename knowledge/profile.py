@@ -1,0 +1,138 @@
+"""The province profile: name, portal, hotline, one-stop centres and opening hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+from zoneinfo import ZoneInfo
+
+import yaml
+
+PROVINCES_DIR = Path(__file__).parent / "data" / "provinces"
+DEFAULT_PROVINCE = "da-nang"
+VIETNAM_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Opening hours: on ``days`` (0 = Monday), from ``open`` to ``close``, Vietnam time."""
+
+    days: Tuple[int, ...]
+    open: dt.time
+    close: dt.time
+
+
+@dataclass(frozen=True)
+class Hotline:
+    number: str
+    label: str
+
+
+@dataclass(frozen=True)
+class OneStopCentre:
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class ProvinceProfile:
+    """Public facts of the province that runs the assistant."""
+
+    slug: str
+    name: str
+    portal_url: Optional[str]
+    hotlines: Tuple[Hotline, ...]
+    one_stop_centres: Tuple[OneStopCentre, ...]
+    hotline_hours: Tuple[Hours, ...]
+    office_hours: Tuple[Hours, ...]
+    national_portal_url: str
+    checked: str
+    extra: Dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def hotline(self) -> Optional[str]:
+        """The main hotline number."""
+        return self.hotlines[0].number if self.hotlines else None
+
+    def hotline_open(self, now: Optional[dt.datetime] = None) -> bool:
+        """Whether hotline staff answer at ``now`` (default: the current time)."""
+        return _is_open(self.hotline_hours, now)
+
+    def office_open(self, now: Optional[dt.datetime] = None) -> bool:
+        """Whether the one-stop centre receives dossiers at ``now``."""
+        return _is_open(self.office_hours, now)
+
+    def describe_hours(self, hours: Tuple[Hours, ...]) -> Optional[str]:
+        """Vietnamese text of opening hours, e.g. "Thứ Hai–Thứ Sáu: 07:30–11:30, 13:30–17:00"."""
+        if not hours:
+            return None
+        by_days: Dict[Tuple[int, ...], List[str]] = {}
+        for h in hours:
+            by_days.setdefault(h.days, []).append(f"{h.open:%H:%M}–{h.close:%H:%M}")
+        parts = [f"{_day_range(days)}: {', '.join(spans)}" for days, spans in by_days.items()]
+        return "; ".join(parts)
+
+
+def _day_range(days: Tuple[int, ...]) -> str:
+    if len(days) == 7:
+        return "Hằng ngày"
+    if list(days) == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        return f"{WEEKDAYS[days[0]]}–{WEEKDAYS[days[-1]]}"
+    return ", ".join(WEEKDAYS[d] for d in days)
+
+
+def _is_open(hours: Tuple[Hours, ...], now: Optional[dt.datetime]) -> bool:
+    local = (now or dt.datetime.now(VIETNAM_TIME)).astimezone(VIETNAM_TIME)
+    return any(local.weekday() in h.days and h.open <= local.time() < h.close for h in hours)
+
+
+def _hours(entries: Optional[List[Dict[str, Any]]]) -> Tuple[Hours, ...]:
+    return tuple(
+        Hours(
+            tuple(int(d) for d in e["days"]),
+            dt.time.fromisoformat(str(e["open"])),
+            dt.time.fromisoformat(str(e["close"])),
+        )
+        for e in entries or []
+    )
+
+
+def load_profile(name_or_path: Optional[str] = None) -> ProvinceProfile:
+    """Load a profile by slug (``knowledge/data/provinces/<slug>.yml``) or by file path.
+
+    Without an argument, ``PROVINCE_PROFILE`` from the environment, else the default province.
+    """
+    choice = name_or_path or os.environ.get("PROVINCE_PROFILE") or DEFAULT_PROVINCE
+    path = Path(choice) if choice.endswith((".yml", ".yaml")) else PROVINCES_DIR / f"{choice}.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    national = data.get("national_portal") or {}
+    known = {
+        "slug",
+        "name",
+        "portal_url",
+        "hotlines",
+        "one_stop_centres",
+        "hotline_hours",
+        "office_hours",
+        "national_portal",
+        "checked",
+    }
+    return ProvinceProfile(
+        slug=data["slug"],
+        name=data["name"],
+        portal_url=data.get("portal_url"),
+        hotlines=tuple(Hotline(str(h["number"]), h.get("label", "")) for h in data["hotlines"]),
+        one_stop_centres=tuple(
+            OneStopCentre(c["name"], c.get("address", ""))
+            for c in data.get("one_stop_centres") or []
+        ),
+        hotline_hours=_hours(data.get("hotline_hours")),
+        office_hours=_hours(data.get("office_hours")),
+        national_portal_url=national.get("url", "https://dichvucong.gov.vn"),
+        checked=str(data.get("checked", "")),
+        extra={k: v for k, v in data.items() if k not in known},
+    )

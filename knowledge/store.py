@@ -1,0 +1,116 @@
+"""The knowledge base: a SQL database of procedures and the search index built over it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from knowledge.curated import CURATED_DIR, read_curated, to_model
+from knowledge.models import Base, Procedure
+from knowledge.search import IndexEntry, ProcedureIndex, SearchHit
+
+DEFAULT_DB_URL = "sqlite:///" + str(Path(__file__).resolve().parent.parent / "var" / "knowledge.db")
+
+
+def database_url() -> str:
+    """The database URL: ``KNOWLEDGE_DB_URL`` or the embedded SQLite file."""
+    return os.environ.get("KNOWLEDGE_DB_URL", DEFAULT_DB_URL)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine; SQLite gets foreign keys, its folder created and working savepoints."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _enable_foreign_keys(connection, _record) -> None:  # type: ignore[no-untyped-def]
+            connection.execute("PRAGMA foreign_keys=ON")
+            # pysqlite delays BEGIN to the first write, so a SAVEPOINT would start (and its
+            # RELEASE commit) the transaction: SQLAlchemy emits BEGIN itself instead.
+            connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+            connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class KnowledgeBase:
+    """Procedures in SQL, searched through an in-memory index rebuilt after each load."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        Base.metadata.create_all(engine)
+        self._sessions = sessionmaker(engine, expire_on_commit=False, future=True)
+        self.index = ProcedureIndex([])
+        self._procedures: Dict[str, Optional[Procedure]] = {}
+        self.reindex()
+
+    @classmethod
+    def open(cls, url: Optional[str] = None, curated_dir: Path = CURATED_DIR) -> KnowledgeBase:
+        """Open the database and load the curated files into it."""
+        knowledge = cls(make_engine(url or database_url()))
+        knowledge.load_curated(curated_dir)
+        return knowledge
+
+    def session(self) -> Session:
+        """A new ORM session."""
+        return self._sessions()
+
+    def load_curated(self, directory: Path = CURATED_DIR) -> int:
+        """Replace the curated procedures with the files' content; returns how many were loaded."""
+        return self.replace(to_model(record) for record in read_curated(directory))
+
+    def replace(self, procedures: Iterable[Procedure]) -> int:
+        """Insert or replace procedures (with their cases and channels) in one transaction."""
+        count = 0
+        with self.session() as session, session.begin():
+            for procedure in procedures:
+                existing = session.get(Procedure, procedure.code)
+                if existing is not None:
+                    session.delete(existing)
+                    session.flush()
+                session.add(procedure)
+                count += 1
+        self.reindex()
+        return count
+
+    def reindex(self) -> None:
+        """Rebuild the search index from the database (and forget cached records)."""
+        self._procedures.clear()
+        with self.session() as session:
+            rows = session.execute(
+                select(
+                    Procedure.code,
+                    Procedure.name,
+                    Procedure.short_name,
+                    Procedure.aliases,
+                    Procedure.keywords,
+                ).order_by(Procedure.code)
+            ).all()
+        self.index = ProcedureIndex(
+            IndexEntry(code, name, short_name, tuple(aliases or ()), tuple(keywords or ()))
+            for code, name, short_name, aliases, keywords in rows
+        )
+
+    def search(self, query: str, limit: int = 5) -> List[SearchHit]:
+        """Ranked procedures for a free-text query."""
+        return self.index.search(query, limit=limit)
+
+    def procedure(self, code: str) -> Optional[Procedure]:
+        """A procedure with its cases, documents and channels, detached from the session.
+
+        Records are cached until the next load; treat them as read-only.
+        """
+        if code not in self._procedures:
+            with self.session() as session:
+                self._procedures[code] = session.get(Procedure, code)
+        return self._procedures[code]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Start the action server and Rasa (REST, socket.io, web chat page); print one line when ready.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var
+RASA_PORT="${RASA_PORT:-5005}"
+ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+
+.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
+actions_pid=$!
+# The HTTP API is on for the readiness check only, behind a token made for this run.
+token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+.venv/bin/python -m bot.serve run --model models/current.tar.gz --enable-api --auth-token "$token" --cors "*" \
+  --credentials credentials.yml --endpoints endpoints.yml --port "$RASA_PORT" > var/rasa.log 2>&1 &
+rasa_pid=$!
+trap 'kill $actions_pid $rasa_pid 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+
+for _ in $(seq 1 240); do
+  if ! kill -0 "$actions_pid" 2>/dev/null || ! kill -0 "$rasa_pid" 2>/dev/null; then
+    echo "A server stopped while starting; see var/actions.log and var/rasa.log." >&2
+    exit 1
+  fi
+  if curl -sf "http://localhost:$ACTIONS_PORT/health" >/dev/null &&
+     curl -sf "http://localhost:$RASA_PORT/status?token=$token" >/dev/null; then
+    echo "Ready: chat at http://localhost:$RASA_PORT/webhooks/webchat/ — REST at http://localhost:$RASA_PORT/webhooks/rest/webhook (logs in var/; Ctrl+C stops)"
+    wait
+    exit 0
+  fi
+  sleep 1
+done
+echo "The servers did not become ready within 4 minutes; see var/*.log." >&2
+exit 1

@@ -1,0 +1,164 @@
+"""Shared fixtures: a real knowledge base on SQLite and, for end-to-end tests, real servers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _knowledge_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test process uses its own SQLite file, never the developer's var/ database."""
+    path = tmp_path_factory.mktemp("kb") / "knowledge.db"
+    os.environ["KNOWLEDGE_DB_URL"] = f"sqlite:///{path}"
+    yield
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, timeout: float, what: str) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{what} not ready after {timeout} s")
+
+
+class Servers:
+    """A running action server and Rasa server with the trained model."""
+
+    def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
+        import urllib.request
+
+        self.actions_port = free_port()
+        self.rasa_port = free_port()
+        self.token = "test-token"
+        endpoints = workdir / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+        )
+        bin_dir = Path(sys.executable).parent
+        self.logs = [open(workdir / "actions.log", "wb"), open(workdir / "rasa.log", "wb")]
+        self.processes = [
+            subprocess.Popen(
+                [
+                    str(bin_dir / "rasa"),
+                    "run",
+                    "actions",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.actions_port),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=self.logs[0],
+                stderr=subprocess.STDOUT,
+            ),
+            subprocess.Popen(
+                [
+                    str(bin_dir / "python"),
+                    "-m",
+                    "bot.serve",
+                    "run",
+                    "--model",
+                    str(MODEL),
+                    "--enable-api",
+                    "--auth-token",
+                    self.token,
+                    "--credentials",
+                    str(ROOT / "credentials.yml"),
+                    "--endpoints",
+                    str(endpoints),
+                    "--port",
+                    str(self.rasa_port),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=self.logs[1],
+                stderr=subprocess.STDOUT,
+            ),
+        ]
+
+        def ready() -> bool:
+            for process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"server exited; logs in {workdir}")
+            urllib.request.urlopen(f"http://127.0.0.1:{self.actions_port}/health", timeout=2)
+            urllib.request.urlopen(f"{self.url}/status?token={self.token}", timeout=2)
+            return True
+
+        wait_until(ready, 240, "Rasa and the action server")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in self.logs:
+            log.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright (installed by `make system-deps`)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (make test does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """The real servers, started once for the session (needs `make train` first)."""
+    if not MODEL.exists():
+        pytest.fail("models/current.tar.gz is missing: run `make train` (make test does)")
+    workdir = tmp_path_factory.mktemp("servers")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
+    env["KNOWLEDGE_DB_URL"] = f"sqlite:///{workdir / 'knowledge.db'}"
+    running = Servers(workdir, env)
+    yield running
+    running.stop()

@@ -1,0 +1,78 @@
+"""Procedure search: accented, unaccented, abbreviated and misspelt queries find the same record."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.query import procedure_query
+from knowledge.search import IndexEntry, ProcedureIndex
+from knowledge.store import KnowledgeBase
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.open("sqlite://")
+
+
+SAME_PROCEDURE = {
+    "1.001193": [
+        "đăng ký khai sinh",
+        "dang ky khai sinh",
+        "đăng kí khai sinh",
+        "làm giấy khai sinh cho con",
+        "lam giay khai sinh",
+        "dang ky khai sihn",
+    ],
+    "1.000656": ["đăng ký khai tử", "dang ky khai tu", "làm giấy chứng tử"],
+    "1.000894": ["đăng ký kết hôn", "dang ky ket hon", "đăng kí kết hôn", "dk ket hon"],
+    "1.004873": [
+        "xác nhận tình trạng hôn nhân",
+        "xac nhan tinh trang hon nhan",
+        "giấy xác nhận độc thân",
+    ],
+    "2.000815": ["chứng thực bản sao", "chung thuc ban sao", "công chứng bản sao giấy tờ"],
+}
+
+
+@pytest.mark.parametrize(
+    ("code", "query"), [(code, q) for code, queries in SAME_PROCEDURE.items() for q in queries]
+)
+def test_query_variants_rank_the_procedure_first(kb: KnowledgeBase, code: str, query: str) -> None:
+    hits = kb.search(query)
+    assert hits and hits[0].code == code, [(h.code, h.short_name, h.score) for h in hits]
+
+
+def test_procedure_code_is_found_exactly(kb: KnowledgeBase) -> None:
+    assert kb.search("thủ tục 1.001193")[0].code == "1.001193"
+
+
+def test_scores_are_ranked_and_bounded(kb: KnowledgeBase) -> None:
+    hits = kb.search("khai sinh", limit=5)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(0 < h.score <= 1 for h in hits)
+
+
+def test_nonsense_finds_nothing_confident(kb: KnowledgeBase) -> None:
+    hits = kb.search("xyzzy plugh")
+    assert not hits or hits[0].score < 0.3
+
+
+@pytest.mark.parametrize(
+    ("message", "query"),
+    [
+        ("cho em hỏi đăng ký khai sinh cần giấy tờ gì ạ", "đăng ký khai sinh"),
+        ("cần giấy tờ gì ạ", ""),
+        ("nop online dc ko", ""),
+        ("mất bao lâu vậy ad", ""),
+        ("lam cccd o dau", "làm căn cước công dân"),
+    ],
+)
+def test_question_words_are_removed_before_search(message: str, query: str) -> None:
+    assert procedure_query(message) == query
+
+
+def test_empty_index_and_empty_query() -> None:
+    empty = ProcedureIndex([])
+    assert empty.search("khai sinh") == []
+    index = ProcedureIndex([IndexEntry("1.000001", "Thủ tục A", "A", aliases=("làm a",))])
+    assert index.search("") == []

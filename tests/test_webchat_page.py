@@ -1,0 +1,33 @@
+"""The try-it page in headless Chromium: ask a question, click a button, see the answers."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.servers
+
+
+def test_ask_and_click_a_button(servers, browser) -> None:  # noqa: ANN001
+    page = browser.new_page()
+    try:
+        page.goto(f"{servers.url}/webhooks/webchat/")
+        page.fill("#text", "dang ky thuong tru can giay to gi")
+        page.press("#text", "Enter")
+        page.wait_for_selector(".buttons button, .msg.bot >> nth=1", timeout=30_000)
+        buttons = page.locator(".buttons button")
+        if buttons.count():
+            buttons.first.click()
+        page.wait_for_function(
+            "document.querySelector('#log').innerText.includes('Hồ sơ thủ tục')", timeout=30_000
+        )
+        links = page.locator(".msg.bot a[href^='https://dichvucong.gov.vn/']")
+        assert links.count() >= 1
+        page.fill("#text", "<img src=x onerror=alert(1)> mất bao lâu")
+        page.press("#text", "Enter")
+        page.wait_for_function(
+            "document.querySelector('#log').innerText.includes('Thời hạn giải quyết')",
+            timeout=30_000,
+        )
+        assert page.locator("#log img").count() == 0
+    finally:
+        page.close()
