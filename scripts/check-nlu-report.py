@@ -3,7 +3,7 @@
 import json
 import sys
 
-FLOOR = 0.85
+FLOOR = 0.90
 
 report = json.load(open(sys.argv[1], encoding="utf-8"))
 accuracy = report["accuracy"]
