@@ -46,7 +46,7 @@ pytest: venv system-deps train
 rasa-test: venv train
 	$(VENV)/bin/rasa test core --model models/current.tar.gz --stories tests/stories \
 	  --out results/core --fail-on-prediction-errors
-	$(VENV)/bin/rasa test nlu --model models/current.tar.gz --nlu tests/nlu/held_out.yml \
+	$(VENV)/bin/rasa test nlu --model models/current.tar.gz --nlu tests/nlu \
 	  --out results/nlu
 	$(PY) scripts/check-nlu-report.py results/nlu/intent_report.json
 

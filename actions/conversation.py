@@ -9,6 +9,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
+from actions.account import ActionAskStepFeedback, resume_events
 from actions.context import CONFIDENT, knowledge, profile
 from actions.procedure_answers import answer
 from knowledge.query import procedure_query
@@ -17,7 +18,8 @@ FAILURES_BEFORE_HOTLINE = 2
 
 
 class ActionSessionStart(Action):
-    """Starts a session with the province's name and hotline in slots; keeps earlier slots."""
+    """Starts a session with the province's name and hotline in slots; keeps earlier slots and
+    re-opens an unfinished account guide at the step where the user left it."""
 
     def name(self) -> Text:
         return "action_session_start"
@@ -34,11 +36,16 @@ class ActionSessionStart(Action):
             if value is not None and name not in ("province_name", "hotline")
         ]
         province = profile()
+        resumed = resume_events(tracker.current_slot_values())
+        if resumed:
+            dispatcher.utter_message(response="utter_account_resume")
+            await ActionAskStepFeedback().run(dispatcher, tracker, domain)
         return [
             SessionStarted(),
             *carried,
             SlotSet("province_name", province.name),
             SlotSet("hotline", province.hotline),
+            *resumed,
             ActionExecuted("action_listen"),
         ]
 

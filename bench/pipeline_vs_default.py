@@ -98,7 +98,7 @@ def held_out_accuracy(model: Path, out: Path) -> float:
             "--model",
             str(model),
             "--nlu",
-            str(ROOT / "tests" / "nlu" / "held_out.yml"),
+            str(ROOT / "tests" / "nlu"),
             "--out",
             str(out),
         ],

@@ -6,10 +6,13 @@
   ``ValidationError`` with Rasa's explanation.
 - Every event read from the tracker store is resolved to its class by walking all subclasses of
   ``Event``. The type-name map is now kept, and rebuilt when a name is not in it.
+- Log records are redacted as they are created: identity and phone numbers masked, passwords
+  and one-time codes removed (``bot.privacy``), whatever library writes them.
 """
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any, Dict, Optional, Text, Type
 
@@ -19,6 +22,8 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+
+from bot.privacy import redact
 
 _resolve_by_type_uncached = Event.resolve_by_type
 _event_types: Dict[Text, Type[Event]] = {}
@@ -56,7 +61,24 @@ def _resolve_event_type(
     return _resolve_by_type_uncached(type_name, default)
 
 
+def _redacting(factory: Any) -> Any:
+    if getattr(factory, "redacts", False):
+        return factory
+
+    def create_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return record
+
+    create_record.redacts = True  # type: ignore[attr-defined]
+    return create_record
+
+
 def install() -> None:
     """Apply the fixes (idempotent)."""
+    logging.setLogRecordFactory(_redacting(logging.getLogRecordFactory()))
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_event_type)

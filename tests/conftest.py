@@ -52,8 +52,11 @@ class Servers:
         self.rasa_port = free_port()
         self.token = "test-token"
         endpoints = workdir / "endpoints.yml"
+        self.conversations_db = workdir / "conversations.db"
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+            "tracker_store:\n  type: bot.tracker_store.RedactingSQLTrackerStore\n"
+            f"  dialect: sqlite\n  db: {self.conversations_db}\n"
         )
         bin_dir = Path(sys.executable).parent
         self.logs = [open(workdir / "actions.log", "wb"), open(workdir / "rasa.log", "wb")]

@@ -1,4 +1,5 @@
-"""Screens messages the classifier should not guess: no words, far too long, not Vietnamese."""
+"""Screens messages the classifier should not guess: no words, far too long, not Vietnamese,
+a shared password or one-time code, an identity number typed on its own."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.normalize import fold, has_vietnamese_marks, words
+from bot.privacy import ID_NUMBER_LIKE, shares_secret
 
 UNREADABLE = "unreadable_message"
 TOO_LONG = "message_too_long"
 OTHER_LANGUAGE = "other_language"
+SHARED_SECRET = "shared_secret"
+ID_NUMBER = "give_id_number"
+MAX_WORDS_AROUND_ID_NUMBER = 6
 
 ENGLISH_WORDS_FILE = Path(__file__).parent.parent / "resources" / "english_words.txt"
 
@@ -34,7 +39,11 @@ def screen(text: str, max_chars: int = 1500, min_english_share: float = 0.6) -> 
     """The screening intent for ``text``, or None when the classifier should decide."""
     if len(text) > max_chars:
         return TOO_LONG
+    if shares_secret(text):
+        return SHARED_SECRET
     tokens = words(text, expand=False)
+    if len(tokens) <= MAX_WORDS_AROUND_ID_NUMBER and ID_NUMBER_LIKE.search(text):
+        return ID_NUMBER
     if not tokens:
         return UNREADABLE
     letters = [c for c in text if c.isalpha()]

@@ -1,0 +1,336 @@
+"""The account guide: find the citizen's situation, then walk one sourced step per message.
+
+A Rasa form (``account_form``) asks the situation questions and then repeats ``step_feedback``
+once per step; ``validate_account_form`` decides which questions apply, reads typed answers,
+counts failed attempts (and offers a person after two), and moves through the steps.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import render
+from actions.context import profile
+from bot.normalize import fold, normalize
+from knowledge.guides import Step, load_account_guide
+from knowledge.id_number import check_id_number
+
+FORM = "account_form"
+FAILURES_BEFORE_OFFERING_STAFF = 2
+# Words that tell a typed answer apart (accent-folded, matched as whole words).
+PROBLEM_WORDS = {
+    "forgot_password": r"quen (mat khau|pass|mk)|lay lai mat khau|sai mat khau|doi mat khau",
+    "otp_not_received": r"otp|ma xac (thuc|nhan)|tin nhan|so dien thoai",
+    "account_locked": r"khoa",
+    "wrong_personal_data": r"sai (thong tin|ten|ho ten|ngay sinh|nam sinh)|thong tin ca nhan",
+    "create": r"tao|dang ky|chua co tai khoan|mo tai khoan",
+}
+HOLDER_WORDS = {
+    "organisation": r"doanh nghiep|cong ty|to chuc|hop tac xa|co quan",
+    "foreigner": r"nuoc ngoai|foreign",
+    "citizen": r"cong dan|ca nhan|nguoi dan|toi|em|minh|ho kinh doanh",
+}
+YES = (
+    r"^(co|roi|da co|co roi|da|vang|dung|co a|da co roi|yes|ok|gan chip)\b"
+    r"|\bco (the|app|ung dung)"
+)
+NO = r"^(chua|khong|ko|k|chua co|khong co|no)\b|chung minh|cmnd"
+LEVEL_WORDS = {"2": r"\b(2|hai)\b|muc do 2", "1": r"\b(1|mot)\b", "0": r"chua|khong"}
+STEP_BUTTONS = [
+    {"title": "Xong", "payload": '/step_done{"step_feedback":"done"}'},
+    {"title": "Tôi bị kẹt ở bước này", "payload": '/step_stuck{"step_feedback":"stuck"}'},
+    {"title": "Dừng hướng dẫn", "payload": "/stop"},
+]
+GUIDE_SLOTS = (
+    "account_topic",
+    "account_holder",
+    "has_chip_id",
+    "has_vneid_app",
+    "vneid_level",
+    "step_feedback",
+    "account_path",
+    "account_step",
+    "step_failures",
+    "answer_failures",
+)
+
+
+def _folded(text: Any) -> str:
+    return fold(normalize(str(text or "")))
+
+
+def _first_match(table: Dict[str, str], text: str) -> Optional[str]:
+    return next((key for key, pattern in table.items() if re.search(pattern, text)), None)
+
+
+def _yes_no(value: Any) -> Optional[bool]:
+    if isinstance(value, bool):
+        return value
+    text = _folded(value)
+    if re.search(NO, text):
+        return False
+    if re.search(YES, text):
+        return True
+    return None
+
+
+def choose_path(slots: Dict[str, Any]) -> str:
+    """The guide path for the situation in the slots."""
+    topic = slots.get("account_topic") or "create"
+    if topic != "create":
+        return topic
+    holder = slots.get("account_holder")
+    if holder in ("organisation", "foreigner"):
+        return holder
+    if not slots.get("has_chip_id"):
+        return "citizen_get_chip_id"
+    if not slots.get("has_vneid_app") or slots.get("vneid_level") != "2":
+        return "citizen_get_level2"
+    return "citizen_login"
+
+
+def reset_events() -> List[EventType]:
+    """Clear everything the guide remembers."""
+    return [SlotSet(name, None) for name in GUIDE_SLOTS]
+
+
+def step_message(steps: List[Step], index: int) -> str:
+    return f"Bước {index + 1}/{len(steps)}: {steps[index].text}"
+
+
+class ActionStartAccountGuide(Action):
+    """Starts the guide afresh, reading what the first message already says."""
+
+    def name(self) -> Text:
+        return "action_start_account_guide"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        text = _folded(tracker.latest_message.get("text"))
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        topic = _first_match(PROBLEM_WORDS, text)
+        if intent == "account_create":
+            topic = "create"
+        events = reset_events() + [SlotSet("account_topic", topic)]
+        holder = _first_match({k: v for k, v in HOLDER_WORDS.items() if k != "citizen"}, text)
+        if topic == "create" and holder:
+            events.append(SlotSet("account_holder", holder))
+        dispatcher.utter_message(response="utter_account_intro")
+        return events
+
+
+class ValidateAccountForm(FormValidationAction):
+    """Which questions apply, typed answers, failed attempts and moving through the steps."""
+
+    def name(self) -> Text:
+        return "validate_account_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        slots = tracker.current_slot_values()
+        required = ["account_topic"]
+        if slots.get("account_topic") == "create":
+            required.append("account_holder")
+            if slots.get("account_holder") == "citizen":
+                required.append("has_chip_id")
+                if slots.get("has_chip_id"):
+                    required.append("has_vneid_app")
+                    if slots.get("has_vneid_app"):
+                        required.append("vneid_level")
+        return required + ["step_feedback"]
+
+    def _failed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: Text
+    ) -> Dict[Text, Any]:
+        failures = int(tracker.get_slot("answer_failures") or 0) + 1
+        dispatcher.utter_message(response=f"utter_explain_{slot}")
+        if failures >= FAILURES_BEFORE_OFFERING_STAFF:
+            dispatcher.utter_message(response="utter_offer_staff_or_stop")
+        return {slot: None, "answer_failures": failures}
+
+    def validate_account_topic(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        topic = value if value in PROBLEM_WORDS else _first_match(PROBLEM_WORDS, _folded(value))
+        if topic is None:
+            return self._failed(dispatcher, tracker, "account_topic")
+        return {"account_topic": topic, "answer_failures": 0}
+
+    def validate_account_holder(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        holder = value if value in HOLDER_WORDS else _first_match(HOLDER_WORDS, _folded(value))
+        if holder is None:
+            return self._failed(dispatcher, tracker, "account_holder")
+        return {"account_holder": holder, "answer_failures": 0}
+
+    def validate_has_chip_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        answer = _yes_no(value)
+        if answer is None:
+            return self._failed(dispatcher, tracker, "has_chip_id")
+        return {"has_chip_id": answer, "answer_failures": 0}
+
+    def validate_has_vneid_app(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        answer = _yes_no(value)
+        if answer is None:
+            return self._failed(dispatcher, tracker, "has_vneid_app")
+        return {"has_vneid_app": answer, "answer_failures": 0}
+
+    def validate_vneid_level(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        level = value if value in LEVEL_WORDS else _first_match(LEVEL_WORDS, _folded(value))
+        if level is None:
+            return self._failed(dispatcher, tracker, "vneid_level")
+        return {"vneid_level": level, "answer_failures": 0}
+
+    def validate_step_feedback(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        steps = load_account_guide().steps(tracker.get_slot("account_path") or "")
+        index = int(tracker.get_slot("account_step") or 0)
+        if value == "done":
+            index += 1
+            finished = index >= len(steps)
+            return {
+                "step_feedback": "done" if finished else None,
+                "account_step": index,
+                "step_failures": 0,
+                "answer_failures": 0,
+            }
+        if value == "stuck":
+            failures = int(tracker.get_slot("step_failures") or 0) + 1
+            step = steps[index] if index < len(steps) else None
+            if failures >= FAILURES_BEFORE_OFFERING_STAFF or step is None or not step.help:
+                dispatcher.utter_message(response="utter_offer_staff")
+                dispatcher.utter_message(text=render.hotline_sentence(profile()))
+            else:
+                dispatcher.utter_message(text=f"Gợi ý: {step.help}")
+            return {"step_feedback": None, "step_failures": failures}
+        if value == "retry":
+            return {"step_feedback": None}
+        return self._failed(dispatcher, tracker, "step_feedback")
+
+
+class ActionAskStepFeedback(Action):
+    """Shows the current step (choosing the path the first time) with Xong / kẹt buttons."""
+
+    def name(self) -> Text:
+        return "action_ask_step_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        guide = load_account_guide()
+        events: List[EventType] = []
+        path = tracker.get_slot("account_path")
+        if not path:
+            path = choose_path(tracker.current_slot_values())
+            events += [SlotSet("account_path", path), SlotSet("account_step", 0)]
+            dispatcher.utter_message(
+                text=f"{guide.paths[path].title} ({len(guide.steps(path))} bước)."
+            )
+        steps = list(guide.steps(path))
+        index = min(int(tracker.get_slot("account_step") or 0), len(steps) - 1)
+        dispatcher.utter_message(text=step_message(steps, index), buttons=STEP_BUTTONS)
+        return events
+
+
+class ActionFinishAccountGuide(Action):
+    """The last step is done: say what comes next and clear the guide."""
+
+    def name(self) -> Text:
+        return "action_finish_account_guide"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        path = tracker.get_slot("account_path") or ""
+        steps = load_account_guide().steps(path)
+        sources = sorted({step.source for step in steps})
+        dispatcher.utter_message(response="utter_account_done")
+        if sources:
+            dispatcher.utter_message(text="Nguồn hướng dẫn: " + "; ".join(sources[:3]))
+        return reset_events()
+
+
+class ActionStopAccountGuide(Action):
+    """The user stopped the guide: clear it, say how to come back."""
+
+    def name(self) -> Text:
+        return "action_stop_account_guide"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_account_stopped")
+        return reset_events()
+
+
+class ActionAnswerAccountFaq(Action):
+    """A short sourced answer about VNeID, level-2 accounts, OTP, chip ID cards..."""
+
+    def name(self) -> Text:
+        return "action_answer_account_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        faq = load_account_guide().find_faq(tracker.latest_message.get("text") or "")
+        if faq is None:
+            dispatcher.utter_message(response="utter_account_faq_unknown")
+        else:
+            dispatcher.utter_message(text=f"{faq.answer}\nNguồn: {faq.source}")
+        return []
+
+
+class ActionCheckIdNumber(Action):
+    """Checks the format of an identity number the user typed, without repeating it."""
+
+    def name(self) -> Text:
+        return "action_check_id_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        result = check_id_number(_id_number_in(tracker.latest_message.get("text") or ""))
+        if result.valid:
+            dispatcher.utter_message(response="utter_id_number_format_ok")
+        else:
+            dispatcher.utter_message(
+                text="Số anh/chị nhắn chưa đúng định dạng: " + " ".join(result.problems)
+            )
+        dispatcher.utter_message(response="utter_id_number_privacy")
+        return []
+
+
+def _id_number_in(text: str) -> str:
+    match = re.search(r"\d[\d .\-]{7,}\d", text)
+    return match.group() if match else text
+
+
+def resume_events(slots: Dict[str, Any]) -> List[EventType]:
+    """Events that re-open an unfinished guide at the step where the user left it."""
+    path = slots.get("account_path")
+    if not path:
+        return []
+    steps = load_account_guide().steps(path)
+    if int(slots.get("account_step") or 0) >= len(steps):
+        return []
+    return [ActiveLoop(FORM), SlotSet("requested_slot", "step_feedback")]

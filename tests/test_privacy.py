@@ -1,0 +1,100 @@
+"""Secrets and personal numbers: detection, redaction in storage and in logs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import runtime
+from bot.privacy import SECRET_MASK, mask_personal_numbers, redact, shares_secret
+from bot.tracker_store import RedactingSQLTrackerStore
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mã OTP của tôi là 482913",
+        "ma otp 482913",
+        "mật khẩu: Abc@123 nhé",
+        "pass la matkhau99",
+        "OTP: 4829.",
+        "otp 123 456 nhé",
+    ],
+)
+def test_secrets_are_found_and_removed(text: str) -> None:
+    assert shares_secret(text)
+    stored = redact(text)
+    assert SECRET_MASK in stored
+    for secret in ("482913", "Abc@123", "matkhau99", "4829", "123 456"):
+        assert secret not in stored
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["tôi quên mật khẩu rồi", "otp không về", "mật khẩu là gì", "không nhận được mã OTP"],
+)
+def test_talking_about_passwords_is_not_a_secret(text: str) -> None:
+    assert not shares_secret(text)
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("CCCD của tôi 048090123456", "CCCD của tôi •••456"),
+        ("số 048 090 123 456", "số •••456"),
+        ("cmnd 201234567", "cmnd •••567"),
+        ("sđt 0912345678", "sđt •••678"),
+        ("gọi +84 912 345 678 nhé", "gọi •••678 nhé"),
+    ],
+)
+def test_personal_numbers_keep_only_their_last_digits(text: str, masked: str) -> None:
+    assert mask_personal_numbers(text) == masked
+
+
+@pytest.mark.parametrize("text", ["phí 20.000 đồng", "mã thủ tục 1.001193", "năm 2024, 7 ngày"])
+def test_other_numbers_are_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_stored_conversation_is_redacted(tmp_path: Path) -> None:
+    db = tmp_path / "conversations.db"
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
+    tracker = DialogueStateTracker.from_events(
+        "citizen",
+        [
+            UserUttered(
+                "mã OTP của tôi là 482913", parse_data={"text": "mã OTP của tôi là 482913"}
+            ),
+            UserUttered("048090123456"),
+            SlotSet("account_holder", "tôi, sđt 0912345678"),
+        ],
+    )
+    asyncio.run(store.save(tracker))
+    rows = [json.loads(r[0]) for r in sqlite3.connect(db).execute("select data from events")]
+    stored = json.dumps(rows, ensure_ascii=False)
+    for raw in ("482913", "048090123456", "0912345678"):
+        assert raw not in stored
+    assert "•••456" in stored and SECRET_MASK in stored
+    # The bot still had the message as typed within the turn.
+    assert tracker.events[0].text == "mã OTP của tôi là 482913"
+
+
+def test_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    previous = logging.getLogRecordFactory()
+    runtime.install()
+    try:
+        with caplog.at_level(logging.INFO):
+            logging.getLogger("test").info("message from %s: %s", "0912345678", "otp 482913")
+        assert "0912345678" not in caplog.text and "482913" not in caplog.text
+        assert "•••678" in caplog.text
+    finally:
+        logging.setLogRecordFactory(previous)
