@@ -7,7 +7,10 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test venv system-deps train lint format validate pytest rasa-test bench lock clean
+.PHONY: run test venv system-deps train lint format validate pytest rasa-test bench nlu-report lock
+.PHONY: clean
+.PHONY: bench-channels vendor-js
+.PHONY: bench-catalogue
 
 run: venv train
 	@scripts/run.sh
@@ -52,6 +55,27 @@ rasa-test: venv train
 
 bench: venv train
 	$(PY) -m bench.pipeline_vs_default
+
+# 5-fold cross-validation of the intent classifier on the training data (report in results/cv).
+nlu-report: venv
+	$(VENV)/bin/rasa test nlu --cross-validation --folds 5 --config config.yml --nlu nlu_data \
+	  --out results/cv
+	$(PY) scripts/check-nlu-report.py results/cv/intent_report.json 0
+
+bench-channels: venv train
+	$(PY) -m bench.channels
+
+# Imports all of ../shared/data into a temporary database; prints records/s and search latency.
+bench-catalogue: venv
+	$(PY) -m bench.catalogue_import
+
+# The web widget's socket.io client is vendored (bot/web/vendor); this refreshes it from npm.
+SOCKET_IO_CLIENT := 4.8.4
+vendor-js:
+	@tmp="$$(mktemp -d)" && (cd "$$tmp" && npm pack --silent socket.io-client@$(SOCKET_IO_CLIENT) >/dev/null \
+	  && tar xzf socket.io-client-$(SOCKET_IO_CLIENT).tgz) && \
+	  cp "$$tmp/package/dist/socket.io.min.js" bot/web/vendor/socket.io.min.js && \
+	  cp "$$tmp/package/LICENSE" bot/web/vendor/socket.io-client.LICENSE && rm -rf "$$tmp"
 
 lock: venv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pkg[-_]resources' > requirements.lock

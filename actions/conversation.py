@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.account import ActionAskStepFeedback, resume_events
 from actions.context import CONFIDENT, knowledge, profile
+from actions.handoff import staff_online
 from actions.procedure_answers import answer
 from knowledge.query import procedure_query
 
-FAILURES_BEFORE_HOTLINE = 2
+FAILURES_BEFORE_HANDOFF = 2
 
 
 class ActionSessionStart(Action):
@@ -68,7 +69,8 @@ class ActionOfferHotline(Action):
 
 class ActionDefaultFallback(Action):
     """A message the classifier is unsure of: a procedure name alone still gets an answer;
-    otherwise ask to rephrase, and after repeated failures offer the hotline."""
+    otherwise ask to rephrase, and after two failures in a row hand over to staff (or give the
+    hotline where live handoff is not set up)."""
 
     def name(self) -> Text:
         return "action_default_fallback"
@@ -87,8 +89,12 @@ class ActionDefaultFallback(Action):
                 "overview", dispatcher, tracker, procedure
             )
         failures = int(tracker.get_slot("failed_turns") or 0) + 1
-        dispatcher.utter_message(response="utter_ask_rephrase")
-        if failures >= FAILURES_BEFORE_HOTLINE:
+        if failures < FAILURES_BEFORE_HANDOFF:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return [SlotSet("failed_turns", failures)]
+        if not staff_online():
+            dispatcher.utter_message(response="utter_ask_rephrase")
             dispatcher.utter_message(text=render.hotline_sentence(profile()))
-            failures = 0
-        return [SlotSet("failed_turns", failures)]
+            return [SlotSet("failed_turns", 0)]
+        dispatcher.utter_message(response="utter_handoff_after_failures")
+        return [SlotSet("failed_turns", 0), FollowupAction("action_handoff")]

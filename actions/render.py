@@ -93,6 +93,28 @@ def _join(*parts: Optional[str]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def details_on_portal(procedure: Procedure) -> bool:
+    """Whether only the catalogue entry is known (no channels, no documents)."""
+    return not procedure.channels and not procedure.cases
+
+
+def portal_details(procedure: Procedure) -> str:
+    """The answer for a procedure known by name and code only: what is known, and the link."""
+    field = f", lĩnh vực {procedure.field}" if procedure.field else ""
+    lines = [f"Thủ tục «{procedure.name}» (mã {procedure.code}{field})."]
+    if procedure.agency:
+        lines.append(f"- Cơ quan thực hiện: {procedure.agency}")
+    if procedure.levels:
+        lines.append(f"- Cấp thực hiện: {', '.join(procedure.levels)}")
+    record_page = procedure.source_url.rstrip("/") != "https://dichvucong.gov.vn"
+    where = "" if record_page else f" (tra cứu theo mã {procedure.code})"
+    lines.append(
+        "Hiện tôi mới có tên và mã của thủ tục này. Giấy tờ cần nộp, cách nộp, thời hạn, "
+        f"phí và lệ phí có trên Cổng Dịch vụ công quốc gia{where}: {procedure.source_url}"
+    )
+    return _join(*lines, source_line(procedure))
+
+
 def case_needs_choice(procedure: Procedure) -> bool:
     """Whether the documents differ by case, so the citizen must say which case applies."""
     return len(procedure.cases) > 1
@@ -100,6 +122,8 @@ def case_needs_choice(procedure: Procedure) -> bool:
 
 def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
     """The documents of one case (or of the only case)."""
+    if details_on_portal(procedure):
+        return portal_details(procedure)
     case = case or (procedure.cases[0] if procedure.cases else None)
     if case is None or not case.documents:
         return _join(
@@ -161,11 +185,15 @@ def online(procedure: Procedure, profile: ProvinceProfile) -> str:
             lines.append(f"Nộp trực tuyến tại: {procedure.portal_url}")
         if profile.portal_url:
             lines.append(f"Cổng dịch vụ công {profile.name}: {profile.portal_url}")
+        if profile.one_stop_url:
+            lines.append(f"Hệ thống một cửa {profile.name}: {profile.one_stop_url}")
     return _join(*lines, *_missing(procedure, "trực tuyến"), source_line(procedure))
 
 
 def fees(procedure: Procedure) -> str:
     """The fee of each submission channel."""
+    if details_on_portal(procedure):
+        return portal_details(procedure)
     rows = [(METHOD_NAMES[c.method], fee(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
@@ -181,6 +209,8 @@ def fees(procedure: Procedure) -> str:
 
 def times(procedure: Procedure) -> str:
     """The processing time of each submission channel."""
+    if details_on_portal(procedure):
+        return portal_details(procedure)
     rows = [(METHOD_NAMES[c.method], processing_time(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
@@ -205,11 +235,14 @@ def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
     if "Cấp tỉnh" in procedure.levels and profile.one_stop_centres:
         centre = profile.one_stop_centres[0]
         lines.append(f"Tại {profile.name}: {centre.name}, {centre.address}.")
+        lines.append(office_hours_sentence(profile))
     return _join(*lines, *_missing(procedure, "cơ quan", "nơi nộp"), source_line(procedure))
 
 
 def overview(procedure: Procedure) -> str:
     """A short summary of the procedure, with what the citizen can ask next."""
+    if details_on_portal(procedure):
+        return portal_details(procedure)
     level = online_meaning(procedure).split(":")[0].split(";")[0]
     lines = [
         f"Thủ tục «{procedure.name}» (mã {procedure.code}, lĩnh vực {procedure.field or '—'})."
@@ -270,7 +303,14 @@ def hotline(profile: ProvinceProfile) -> str:
     if profile.one_stop_centres:
         centre = profile.one_stop_centres[0]
         lines.append(f"Hoặc đến trực tiếp: {centre.name}, {centre.address}.")
+        lines.append(office_hours_sentence(profile))
     return _join(*lines)
+
+
+def office_hours_sentence(profile: ProvinceProfile) -> Optional[str]:
+    """When the one-stop centre receives dossiers (Vietnam time), if the profile says."""
+    hours = profile.describe_hours(profile.office_hours)
+    return f"Giờ tiếp nhận hồ sơ: {hours}." if hours else None
 
 
 def ask_which_procedure() -> str:

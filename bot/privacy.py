@@ -16,11 +16,14 @@ from bot.normalize import fold
 MASK = "•••"
 SECRET_MASK = "[đã ẩn]"
 
-# Digits may be typed in groups: "048 090 123 456".
-_ID_NUMBER = re.compile(r"(?<![\d.,])(?:\d[ .-]?){8}\d(?:(?:[ .-]?\d){3})?(?![\d.,])")
+# A number stands alone: no digit touches it, nor does "1.000"-style grouping; a comma or a
+# full stop after it is punctuation. Digits may be typed in groups: "048 090 123 456".
+_START = r"(?<!\d)(?<!\d[.,])"
+_END = r"(?!\d|[.,]\d)"
+_ID_NUMBER = re.compile(rf"{_START}(?:\d[ .-]?){{8}}\d(?:(?:[ .-]?\d){{3}})?{_END}")
 # What a citizen checking an identity number types: 9 to 13 digits, maybe grouped.
-ID_NUMBER_LIKE = re.compile(r"(?<![\d.,])\d(?:[ .-]?\d){8,12}(?![\d.,])")
-_PHONE = re.compile(r"(?<![\d.,])(?:\+?84|0)[ .-]?[35789](?:[ .-]?\d){8}(?![\d.,])")
+ID_NUMBER_LIKE = re.compile(rf"{_START}\d(?:[ .-]?\d){{8,12}}{_END}")
+_PHONE = re.compile(rf"{_START}(?:\+?84|0)[ .-]?[35789](?:[ .-]?\d){{8}}{_END}")
 # "mã OTP của tôi là 482913", "mật khẩu: Abc@123", "pass la 123456", "otp 4829"
 _SECRET_WORDS = r"(?:otp|ma xac (?:thuc|nhan|minh)|mat khau|mk|pass(?:word)?|ma pin|pin)"
 _SECRET = re.compile(
@@ -34,6 +37,11 @@ _SECRET = re.compile(
 def _keep_last_three(match: re.Match) -> str:
     digits = re.sub(r"\D", "", match.group())
     return MASK + digits[-3:]
+
+
+def is_phone_number(text: str) -> bool:
+    """Whether ``text`` is a Vietnamese phone number (and so not an identity number)."""
+    return bool(_PHONE.fullmatch(text.strip()))
 
 
 def mask_personal_numbers(text: str) -> str:

@@ -70,7 +70,9 @@ class Case(Base):
     __tablename__ = "procedure_case"
 
     id = Column(Integer, primary_key=True)
-    procedure_code = Column(ForeignKey("procedure.code", ondelete="CASCADE"), nullable=False)
+    procedure_code = Column(
+        ForeignKey("procedure.code", ondelete="CASCADE"), nullable=False, index=True
+    )
     position = Column(Integer, nullable=False)
     name = Column(Text, nullable=False)
 
@@ -88,7 +90,9 @@ class Document(Base):
     __tablename__ = "document"
 
     id = Column(Integer, primary_key=True)
-    case_id = Column(ForeignKey("procedure_case.id", ondelete="CASCADE"), nullable=False)
+    case_id = Column(
+        ForeignKey("procedure_case.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position = Column(Integer, nullable=False)
     name = Column(Text, nullable=False)
     originals = Column(Integer)
@@ -104,7 +108,9 @@ class Channel(Base):
     __tablename__ = "channel"
 
     id = Column(Integer, primary_key=True)
-    procedure_code = Column(ForeignKey("procedure.code", ondelete="CASCADE"), nullable=False)
+    procedure_code = Column(
+        ForeignKey("procedure.code", ondelete="CASCADE"), nullable=False, index=True
+    )
     position = Column(Integer, nullable=False)
     method = Column(String(16), nullable=False)
     time_value = Column(Float)

@@ -1,4 +1,5 @@
-"""The province profile: name, portal, hotline, one-stop centres and opening hours."""
+"""The province profile: name, portal and one-stop system, hotline, one-stop centres, opening
+hours and the province's own procedures."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ class ProvinceProfile:
     office_hours: Tuple[Hours, ...]
     national_portal_url: str
     checked: str
+    one_stop_url: Optional[str] = None  # the province's one-stop (một cửa) system, if separate
+    own_procedures: Tuple[str, ...] = ()  # codes of the province's own (SPECIFIC) procedures
     extra: Dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -65,6 +68,26 @@ class ProvinceProfile:
     def office_open(self, now: Optional[dt.datetime] = None) -> bool:
         """Whether the one-stop centre receives dossiers at ``now``."""
         return _is_open(self.office_hours, now)
+
+    def staff_hours(self) -> Tuple[Hours, ...]:
+        """When staff answer chats: the office hours, else the hotline's hours."""
+        return self.office_hours or self.hotline_hours
+
+    def staff_open(self, now: Optional[dt.datetime] = None) -> bool:
+        """Whether staff answer chats at ``now`` (always, when no hours are known)."""
+        return not self.staff_hours() or _is_open(self.staff_hours(), now)
+
+    def next_opening(self, now: Optional[dt.datetime] = None) -> Optional[dt.datetime]:
+        """The next time staff start answering (Vietnam time), within a week."""
+        local = (now or dt.datetime.now(VIETNAM_TIME)).astimezone(VIETNAM_TIME)
+        starts = [
+            dt.datetime.combine(local.date() + dt.timedelta(days=offset), h.open, VIETNAM_TIME)
+            for offset in range(8)
+            for h in self.staff_hours()
+            if (local.weekday() + offset) % 7 in h.days
+        ]
+        upcoming = [start for start in starts if start > local]
+        return min(upcoming) if upcoming else None
 
     def describe_hours(self, hours: Tuple[Hours, ...]) -> Optional[str]:
         """Vietnamese text of opening hours, e.g. "Thứ Hai–Thứ Sáu: 07:30–11:30, 13:30–17:00"."""
@@ -120,6 +143,8 @@ def load_profile(name_or_path: Optional[str] = None) -> ProvinceProfile:
         "office_hours",
         "national_portal",
         "checked",
+        "one_stop_url",
+        "own_procedures",
     }
     return ProvinceProfile(
         slug=data["slug"],
@@ -134,5 +159,7 @@ def load_profile(name_or_path: Optional[str] = None) -> ProvinceProfile:
         office_hours=_hours(data.get("office_hours")),
         national_portal_url=national.get("url", "https://dichvucong.gov.vn"),
         checked=str(data.get("checked", "")),
+        one_stop_url=data.get("one_stop_url"),
+        own_procedures=tuple(str(code).strip() for code in data.get("own_procedures") or []),
         extra={k: v for k, v in data.items() if k not in known},
     )

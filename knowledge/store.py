@@ -49,6 +49,9 @@ class KnowledgeBase:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         Base.metadata.create_all(engine)
+        for table in Base.metadata.sorted_tables:  # indexes added since a database was created
+            for table_index in table.indexes:
+                table_index.create(engine, checkfirst=True)
         self._sessions = sessionmaker(engine, expire_on_commit=False, future=True)
         self.index = ProcedureIndex([])
         self._procedures: Dict[str, Optional[Procedure]] = {}

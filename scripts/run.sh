@@ -5,8 +5,10 @@ cd "$(dirname "$0")/.."
 mkdir -p var
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+# Live handoff: Rasa, the action server and the staff console share this secret.
+export STAFF_BRIDGE_TOKEN="${STAFF_BRIDGE_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 
-.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
+.venv/bin/python -m bot.serve run actions --actions actions --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
 actions_pid=$!
 # The HTTP API is on for the readiness check only, behind a token made for this run.
 token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"

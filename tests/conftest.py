@@ -139,9 +139,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Debian's headless Chromium driven by Playwright (installed by `make system-deps`)."""
+    """Debian's headless Chromium driven by Playwright (installed by `make system-deps`).
+
+    Per module: Playwright's sync API keeps an event loop running in the main thread while it is
+    open, which would break every async test collected after a browser test.
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -163,5 +167,54 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
     env["KNOWLEDGE_DB_URL"] = f"sqlite:///{workdir / 'knowledge.db'}"
     running = Servers(workdir, env)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def platforms() -> Iterator[tuple]:
+    """Fake Zalo OA and Messenger APIs on 127.0.0.1: (zalo, messenger)."""
+    from tests.platforms import FakeMessenger, FakeZalo
+
+    zalo, messenger = FakeZalo().start(), FakeMessenger().start()
+    yield zalo, messenger
+    zalo.stop()
+    messenger.stop()
+
+
+@pytest.fixture(scope="session")
+def channel_servers(
+    tmp_path_factory: pytest.TempPathFactory, platforms: tuple
+) -> Iterator[Servers]:
+    """The real servers with the Zalo and Messenger channels on, talking to the fake platforms."""
+    from tests.platforms import environment
+
+    if not MODEL.exists():
+        pytest.fail("models/current.tar.gz is missing: run `make train` (make test does)")
+    workdir = tmp_path_factory.mktemp("channel_servers")
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3", **environment(*platforms)
+    )
+    env["KNOWLEDGE_DB_URL"] = f"sqlite:///{workdir / 'knowledge.db'}"
+    running = Servers(workdir, env)
+    yield running
+    running.stop()
+
+
+BRIDGE_TOKEN = "test-bridge-token-0123456789"
+
+
+@pytest.fixture(scope="session")
+def handoff_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """The real servers with live handoff on (bridge secret set) and staff always on duty."""
+    if not MODEL.exists():
+        pytest.fail("models/current.tar.gz is missing: run `make train` (make test does)")
+    workdir = tmp_path_factory.mktemp("handoff_servers")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
+    env["KNOWLEDGE_DB_URL"] = f"sqlite:///{workdir / 'knowledge.db'}"
+    env["STAFF_BRIDGE_TOKEN"] = BRIDGE_TOKEN
+    env["PROVINCE_PROFILE"] = str(ROOT / "tests" / "fixtures" / "provinces" / "tinh-luon-mo.yml")
+    running = Servers(workdir, env)
+    running.knowledge_db_url = env["KNOWLEDGE_DB_URL"]
     yield running
     running.stop()

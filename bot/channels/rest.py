@@ -3,12 +3,17 @@
 Rasa's own RestInput accepts a request without a sender (every such client then shares one
 conversation) and answers an empty list, with status 200, when the bot fails. This one refuses
 malformed requests with a 4xx and tells the citizen, with a 503, that the system is busy.
+
+Messages that reach a REST conversation outside a request (a staff member's reply, the rating
+question after a handoff) wait in an outbox: the next reply to that sender starts with them, and
+``GET /webhooks/rest/outbox?sender=...`` collects them. The outbox lives in the Rasa process.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Text
+from collections import defaultdict, deque
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -19,10 +24,42 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 100_000
 MAX_SENDER_CHARS = 128
+MAX_WAITING_PER_SENDER = 50
 BUSY = (
     "Xin lỗi, hệ thống đang gặp sự cố nên chưa trả lời được. Tin nhắn của anh/chị đã được ghi "
     "nhận; anh/chị vui lòng thử lại sau ít phút."
 )
+
+
+class Outbox:
+    """Messages for REST senders that arrived outside their requests (bounded per sender)."""
+
+    def __init__(self) -> None:
+        self._waiting: Dict[Text, Deque[Dict[Text, Any]]] = defaultdict(
+            lambda: deque(maxlen=MAX_WAITING_PER_SENDER)
+        )
+
+    def put(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self._waiting[recipient_id].append(message)
+
+    def collect(self, recipient_id: Text) -> List[Dict[Text, Any]]:
+        """The waiting messages of a sender, oldest first; they are handed out once."""
+        return list(self._waiting.pop(recipient_id, ()))
+
+
+class OutboxOutput(CollectingOutputChannel):
+    """Output channel that leaves messages in the outbox."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        super().__init__()
+        self._outbox = outbox
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    async def _persist_message(self, message: Dict[Text, Any]) -> None:
+        self._outbox.put(message["recipient_id"], message)
 
 
 def _error(status: int, reason: str) -> HTTPResponse:
@@ -32,9 +69,16 @@ def _error(status: int, reason: str) -> HTTPResponse:
 class RestInput(InputChannel):
     """REST input with validation; replies are the usual list of bot messages."""
 
+    def __init__(self) -> None:
+        self.outbox = Outbox()
+
     @classmethod
     def name(cls) -> Text:
         return "rest"
+
+    def get_output_channel(self) -> OutboxOutput:
+        """Where messages sent outside a request go: the outbox."""
+        return OutboxOutput(self.outbox)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         rest = Blueprint("rest_webhook", __name__)
@@ -42,6 +86,13 @@ class RestInput(InputChannel):
         @rest.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @rest.route("/outbox", methods=["GET"])
+        async def outbox(request: Request) -> HTTPResponse:
+            sender = request.args.get("sender", "")
+            if not sender or len(sender) > MAX_SENDER_CHARS:
+                return _error(400, "'sender' query parameter is required")
+            return response.json(self.outbox.collect(sender))
 
         @rest.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -67,7 +118,7 @@ class RestInput(InputChannel):
             except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
                 logger.exception("REST message from %s failed", body["sender"])
                 return response.json([{"recipient_id": body["sender"], "text": BUSY}], status=503)
-            return response.json(collector.messages)
+            return response.json(self.outbox.collect(body["sender"]) + collector.messages)
 
         return rest
 

@@ -16,7 +16,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.normalize import fold, has_vietnamese_marks, words
-from bot.privacy import ID_NUMBER_LIKE, shares_secret
+from bot.privacy import ID_NUMBER_LIKE, is_phone_number, shares_secret
 
 UNREADABLE = "unreadable_message"
 TOO_LONG = "message_too_long"
@@ -42,7 +42,8 @@ def screen(text: str, max_chars: int = 1500, min_english_share: float = 0.6) -> 
     if shares_secret(text):
         return SHARED_SECRET
     tokens = words(text, expand=False)
-    if len(tokens) <= MAX_WORDS_AROUND_ID_NUMBER and ID_NUMBER_LIKE.search(text):
+    number = ID_NUMBER_LIKE.search(text)
+    if number and len(tokens) <= MAX_WORDS_AROUND_ID_NUMBER and not is_phone_number(number.group()):
         return ID_NUMBER
     if not tokens:
         return UNREADABLE

@@ -1,0 +1,429 @@
+"""Facebook Messenger channel: webhook at /webhooks/messenger/webhook, replies via the Send API.
+
+It replaces Rasa's built-in ``facebook`` connector, which checks only the old SHA-1 signature,
+answers only the first event of a batch and finishes the bot turn before acknowledging (Meta
+then retries and the citizen gets the answer twice).
+
+Contract relied on (https://developers.facebook.com/docs/messenger-platform):
+
+- webhooks#verification: GET with ``hub.mode=subscribe``, ``hub.verify_token`` and
+  ``hub.challenge``; the challenge is echoed when the token matches.
+- webhooks#validate-payloads and #event-notifications: POST with ``X-Hub-Signature-256:
+  sha256=<HMAC-SHA256 of the raw body with the app secret>``; body ``{"object": "page",
+  "entry": [{"messaging": [event, ...]}, ...]}``, several entries and events per request;
+  answer 200 at once. Events: ``message`` (``mid``, ``text``, ``quick_reply.payload``,
+  ``attachments``, ``is_echo``) and ``postback`` (``mid``, ``payload``); Meta may deliver an
+  event more than once, so message ids are de-duplicated.
+- reference/send-api and send-messages/quick-replies: POST {graph}/me/messages?access_token=...
+  with ``recipient.id``, ``messaging_type`` and ``message``: text up to 2000 characters, up to
+  13 quick replies (``content_type: text``, title up to 20 characters, payload up to 1000; the
+  payload comes back in ``message.quick_reply.payload``); ``sender_action: typing_on``.
+- send-messages/message-tags: a person's reply after the 24-hour window is sent with
+  ``messaging_type: MESSAGE_TAG`` and ``tag: HUMAN_AGENT`` (allowed for 7 days).
+- error-codes: ``{"error": {"code", "error_subcode", "message"}}``; 190 invalid token;
+  4, 17, 32, 613 rate limits; 1, 2 temporary; 551 the person is unavailable (blocked the Page),
+  10/2018278 outside the messaging window, 100/2018001 no matching user.
+
+Secrets come from the environment (MESSENGER_APP_SECRET, MESSENGER_PAGE_ACCESS_TOKEN,
+MESSENGER_VERIFY_TOKEN); MESSENGER_API_URL points elsewhere for tests. Without all secrets the
+channel stays off and its webhook answers 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text, Tuple
+
+import aiohttp
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.rest import BUSY
+from bot.channels.shaping import Limits, Reply, fit
+from bot.channels.webhooks import (
+    BackgroundTurns,
+    RecentIds,
+    body_too_large,
+    masked,
+    missing_from_env,
+    secrets_from_env,
+)
+
+logger = logging.getLogger(__name__)
+
+SECRETS = ("MESSENGER_APP_SECRET", "MESSENGER_PAGE_ACCESS_TOKEN", "MESSENGER_VERIFY_TOKEN")
+DEFAULT_API_URL = "https://graph.facebook.com/v25.0"
+LIMITS = Limits(text_chars=2000, buttons=13, title_chars=20, payload_chars=1000)
+CONVERSATION_PREFIX = "messenger-"
+HUMAN_AGENT = "HUMAN_AGENT"
+RETRIED_ERRORS = frozenset({1, 2, 4, 17, 32, 613})
+UNREACHABLE_USER_CODES = frozenset({551})
+UNREACHABLE_USER_SUBCODES = frozenset({(10, 2018278), (100, 2018001)})
+INVALID_TOKEN_ERROR = 190
+
+
+def conversation_id(psid: str) -> str:
+    """The Rasa conversation of a Messenger user (page-scoped id)."""
+    return CONVERSATION_PREFIX + psid
+
+
+def psid_of(conversation: str) -> str:
+    """The page-scoped id of a Rasa conversation's Messenger user."""
+    return conversation.removeprefix(CONVERSATION_PREFIX)
+
+
+@dataclass(frozen=True)
+class MessengerConfig:
+    """The app secret, the Page's token, the webhook verify token and the Graph API address."""
+
+    app_secret: str
+    page_access_token: str
+    verify_token: str
+    api_url: str = DEFAULT_API_URL
+
+    @classmethod
+    def from_env(cls) -> Optional[MessengerConfig]:
+        """The configuration from the environment, or None when a secret is missing."""
+        secrets = secrets_from_env(SECRETS)
+        if not secrets:
+            return None
+        return cls(
+            app_secret=secrets["MESSENGER_APP_SECRET"],
+            page_access_token=secrets["MESSENGER_PAGE_ACCESS_TOKEN"],
+            verify_token=secrets["MESSENGER_VERIFY_TOKEN"],
+            api_url=os.environ.get("MESSENGER_API_URL", DEFAULT_API_URL).rstrip("/"),
+        )
+
+
+class MessengerApi:
+    """Sends messages with the Send API; retries rate limits and temporary errors."""
+
+    def __init__(self, config: MessengerConfig, attempts: int = 4, retry_delay: float = 1.0):
+        self.config = config
+        self._attempts = attempts
+        self._retry_delay = retry_delay
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def send(self, psid: str, message: Dict[str, Any], tag: Optional[str] = None) -> bool:
+        """Send one message; False (and a log line) when it could not be sent."""
+        body: Dict[str, Any] = {
+            "recipient": {"id": psid},
+            "messaging_type": "MESSAGE_TAG" if tag else "RESPONSE",
+            "message": message,
+        }
+        if tag:
+            body["tag"] = tag
+        who = masked(psid)
+        for attempt in range(self._attempts):
+            try:
+                status, answer = await self._post(body)
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+                logger.warning(
+                    "Send API unreachable (%s), attempt %d", type(error).__name__, attempt + 1
+                )
+                await self._pause(attempt)
+                continue
+            error = answer.get("error")
+            if status == 200 and not error:
+                return True
+            code, subcode, text = _error_parts(error)
+            if code in RETRIED_ERRORS or status == 429 or status >= 500:
+                logger.warning(
+                    "Send API busy (HTTP %s, error %s), attempt %d", status, code, attempt + 1
+                )
+                await self._pause(attempt)
+                continue
+            if code in UNREACHABLE_USER_CODES or (code, subcode) in UNREACHABLE_USER_SUBCODES:
+                logger.warning(
+                    "Messenger user %s cannot receive the Page's messages (error %s/%s: %s); "
+                    "not retried",
+                    who,
+                    code,
+                    subcode,
+                    text,
+                )
+                return False
+            if code == INVALID_TOKEN_ERROR:
+                logger.error(
+                    "Send API refused the Page token (error 190): renew MESSENGER_PAGE_ACCESS_TOKEN"
+                )
+                return False
+            logger.error(
+                "Messenger reply to %s refused (HTTP %s, error %s/%s: %s)",
+                who,
+                status,
+                code,
+                subcode,
+                text,
+            )
+            return False
+        logger.error("Messenger reply to %s not sent after %d attempts", who, self._attempts)
+        return False
+
+    async def typing(self, psid: str) -> None:
+        """Show the typing indicator (best effort, never retried)."""
+        body = {"recipient": {"id": psid}, "sender_action": "typing_on"}
+        try:
+            await self._post(body)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            logger.debug("typing indicator for %s not shown", masked(psid))
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _post(self, body: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        async with self._http().post(
+            f"{self.config.api_url}/me/messages",
+            params={"access_token": self.config.page_access_token},
+            json=body,
+        ) as reply:
+            answer = await reply.json(content_type=None)
+            return reply.status, answer if isinstance(answer, dict) else {}
+
+    async def _pause(self, attempt: int) -> None:
+        if attempt + 1 < self._attempts:
+            await asyncio.sleep(self._retry_delay * 2**attempt)
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        return self._session
+
+
+def _error_parts(error: Any) -> Tuple[Optional[int], Optional[int], str]:
+    if not isinstance(error, dict):
+        return None, None, ""
+    return error.get("code"), error.get("error_subcode"), str(error.get("message") or "")
+
+
+def message_body(reply: Reply) -> Dict[str, Any]:
+    """The ``message`` object of a Send API request."""
+    body: Dict[str, Any] = {"text": reply.text}
+    if reply.buttons:
+        body["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+            for b in reply.buttons
+        ]
+    return body
+
+
+class MessengerOutput(OutputChannel):
+    """Sends the bot's messages, or with ``tag`` a staff member's, to a Messenger user."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "messenger"
+
+    def __init__(self, api: MessengerApi, tag: Optional[str] = None) -> None:
+        self.api = api
+        self.tag = tag
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.deliver(recipient_id, text)
+
+    async def send_text_with_buttons(
+        self,
+        recipient_id: Text,
+        text: Text,
+        buttons: List[Dict[Text, Any]],
+        **kwargs: Any,
+    ) -> None:
+        await self.deliver(recipient_id, text, buttons)
+
+    async def deliver(
+        self, recipient_id: str, text: str, buttons: Sequence[Dict[str, Any]] = ()
+    ) -> bool:
+        """Send ``text`` and ``buttons`` within Messenger's limits; False when a part failed."""
+        psid = psid_of(recipient_id)
+        for reply in fit(text, buttons, LIMITS):
+            if not await self.api.send(psid, message_body(reply), self.tag):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A user's message or button press from a webhook event."""
+
+    psid: str
+    message_id: str
+    text: str
+
+
+class MalformedEvent(ValueError):
+    """A webhook body without the structure Meta sends."""
+
+
+def incoming(body: Dict[str, Any]) -> List[Incoming]:
+    """Every user message and postback of every entry, in order (echoes and receipts skipped).
+
+    Attachments without text reach the bot as an empty text, which it answers by asking the
+    citizen to type the question.
+    """
+    entries = body.get("entry")
+    if not isinstance(entries, list):
+        raise MalformedEvent("'entry' must be a list")
+    found: List[Incoming] = []
+    for entry in entries:
+        events = entry.get("messaging", []) if isinstance(entry, dict) else None
+        if not isinstance(events, list):
+            raise MalformedEvent("each entry must be an object with a 'messaging' list")
+        found += [message for event in events if (message := _event(event))]
+    return found
+
+
+def _event(event: Any) -> Optional[Incoming]:
+    if not isinstance(event, dict):
+        raise MalformedEvent("each messaging event must be an object")
+    sender = event.get("sender")
+    psid = sender.get("id") if isinstance(sender, dict) else None
+    message, postback = event.get("message"), event.get("postback")
+    if isinstance(message, dict):
+        if message.get("is_echo"):
+            return None
+        quick_reply = message.get("quick_reply")
+        text = quick_reply.get("payload") if isinstance(quick_reply, dict) else message.get("text")
+        message_id = message.get("mid")
+    elif isinstance(postback, dict):
+        text = postback.get("payload")
+        message_id = postback.get("mid") or f"postback-{psid}-{event.get('timestamp')}"
+    else:
+        return None
+    if not isinstance(psid, (str, int)) or not isinstance(message_id, str) or not message_id:
+        raise MalformedEvent("a message event without sender.id or mid")
+    return Incoming(str(psid), message_id, text if isinstance(text, str) else "")
+
+
+def signature_valid(app_secret: str, body: bytes, header: str) -> bool:
+    """Whether ``header`` is the X-Hub-Signature-256 of ``body`` under ``app_secret``."""
+    expected = "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(header.strip().encode(), expected.encode())
+
+
+def _refuse(status: int, reason: str) -> HTTPResponse:
+    return response.json({"error": reason}, status=status)
+
+
+class MessengerInput(InputChannel):
+    """The Messenger webhook: checks, acknowledges at once, runs the bot turns in the background."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "messenger"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        config = MessengerConfig.from_env()
+        if config is None:
+            logger.warning(
+                "Messenger channel is off (its webhook answers 503); missing: %s",
+                ", ".join(missing_from_env(SECRETS)),
+            )
+            return cls(None)
+        return cls(MessengerApi(config))
+
+    def __init__(self, api: Optional[MessengerApi]) -> None:
+        self.api = api
+        self.seen = RecentIds()
+        self.turns = BackgroundTurns()
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return MessengerOutput(self.api) if self.api else None
+
+    def staff_output_channel(self) -> Optional[OutputChannel]:
+        """The output for a staff member's replies: tagged HUMAN_AGENT."""
+        return MessengerOutput(self.api, tag=HUMAN_AGENT) if self.api else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        messenger = Blueprint("messenger_webhook", __name__)
+
+        @messenger.route("/", methods=["GET"])
+        async def health(_request: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.api else "not configured"})
+
+        @messenger.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            if self.api is None:
+                return _refuse(503, "the Messenger channel is not configured")
+            token = request.args.get("hub.verify_token", "")
+            challenge = request.args.get("hub.challenge", "")
+            if request.args.get("hub.mode") != "subscribe" or not hmac.compare_digest(
+                token.encode(), self.api.config.verify_token.encode()
+            ):
+                logger.warning("Messenger webhook verification refused")
+                return _refuse(403, "verification failed")
+            return response.text(challenge)
+
+        @messenger.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.api is None:
+                return _refuse(503, "the Messenger channel is not configured")
+            if body_too_large(request.body):
+                return _refuse(413, "body too large")
+            header = request.headers.get("X-Hub-Signature-256", "")
+            if not signature_valid(self.api.config.app_secret, request.body or b"", header):
+                logger.warning("Messenger webhook request refused: bad signature")
+                return _refuse(401, "bad signature")
+            try:
+                body = json.loads(request.body)
+                if not isinstance(body, dict):
+                    raise MalformedEvent("body must be a JSON object")
+                messages = incoming(body) if body.get("object") == "page" else []
+            except ValueError as error:  # MalformedEvent or bad JSON
+                return _refuse(400, str(error))
+            fresh = [m for m in messages if self.seen.first_time(m.message_id)]
+            for psid, own in _by_sender(fresh).items():
+                self.turns.start(
+                    self._turns(on_new_message, MessengerOutput(self.api), psid, own),
+                    f"Messenger turns of {masked(psid)}",
+                )
+            return response.text("EVENT_RECEIVED")
+
+        @messenger.listener("after_server_stop")
+        async def close(_app: Any, _loop: Any) -> None:
+            if self.api is not None:
+                await self.api.close()
+
+        return messenger
+
+    async def _turns(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        output: MessengerOutput,
+        psid: str,
+        messages: List[Incoming],
+    ) -> None:
+        """One user's messages of a delivery, in order."""
+        conversation = conversation_id(psid)
+        for message in messages:
+            await output.api.typing(psid)
+            user_message = UserMessage(
+                message.text,
+                output,
+                conversation,
+                input_channel=self.name(),
+                message_id=message.message_id,
+            )
+            try:
+                await on_new_message(user_message)
+            except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
+                logger.exception("Messenger message from %s failed", masked(psid))
+                await output.deliver(conversation, BUSY)
+
+
+def _by_sender(messages: List[Incoming]) -> Dict[str, List[Incoming]]:
+    grouped: Dict[str, List[Incoming]] = {}
+    for message in messages:
+        grouped.setdefault(message.psid, []).append(message)
+    return grouped

@@ -1,0 +1,73 @@
+"""Rasa's socket.io channel (name "socketio", path /socket.io), fixed for the web widget.
+
+With ``session_persistence: true`` Rasa 3.6 answers into a room named after the widget's session
+id, but it joins that room with ``sio.enter_room(...)`` without ``await``: python-socketio 5.10+
+made ``AsyncServer.enter_room`` a coroutine, so the socket never joins and the replies (and later
+a staff member's messages) reach nobody. This channel joins the room properly, accepts only
+random-looking session ids (a guessable one would let a stranger read the conversation), ignores
+malformed messages, and tells the citizen politely when a turn fails.
+Everything else, including ``get_output_channel()`` for pushing messages later, is Rasa's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint
+
+from bot.channels.rest import BUSY
+
+logger = logging.getLogger(__name__)
+
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+MAX_MESSAGE_CHARS = 100_000
+
+
+def valid_session_id(value: Any) -> bool:
+    """Whether ``value`` can name a conversation: 16-64 letters, digits, '-' or '_'."""
+    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+
+
+class WebChatSocket(SocketIOInput):
+    """Socket.io for the web widget, with the session room joined and messages checked."""
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        socket_blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        namespace = self.namespace or "/"
+        rasa_handler = sio.handlers[namespace][self.user_message_evt]
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = requested if valid_session_id(requested) else uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            if not _well_formed(data, self.session_persistence):
+                logger.info("socket.io message ignored: malformed")
+                return
+            try:
+                await rasa_handler(sid, data)
+            except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
+                logger.exception("socket.io message failed")
+                room = data["session_id"] if self.session_persistence else sid
+                await sio.emit(self.bot_message_evt, {"text": BUSY}, room=room, namespace=namespace)
+
+        return socket_blueprint
+
+
+def _well_formed(data: Any, session_persistence: bool) -> bool:
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        return False
+    if len(data["message"]) > MAX_MESSAGE_CHARS:
+        return False
+    return valid_session_id(data.get("session_id")) or not session_persistence

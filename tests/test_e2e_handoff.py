@@ -1,0 +1,80 @@
+"""End to end: a REST citizen asks for a person, staff reply through the bridge, close, rating."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any, Dict, Optional
+
+import pytest
+
+from bot.handoff.models import CLOSED, WAITING
+from bot.handoff.store import HandoffStore
+from tests.conftest import BRIDGE_TOKEN
+from tests.test_e2e_rest import Citizen
+
+pytestmark = pytest.mark.servers
+
+
+def bridge(servers, path: str, body: Optional[Dict[str, Any]] = None, token: str = BRIDGE_TOKEN):  # noqa: ANN001
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        f"{servers.url}/webhooks/staff/{path}",
+        data=data,
+        headers={"Content-Type": "application/json", "X-Staff-Bridge-Token": token},
+        method="POST" if body is not None else "GET",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def outbox(servers, citizen: Citizen) -> list:  # noqa: ANN001
+    url = f"{servers.url}/webhooks/rest/outbox?sender={citizen.sender}"
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def test_person_reply_close_rating(handoff_servers) -> None:  # noqa: ANN001
+    servers = handoff_servers
+    citizen = Citizen(servers)
+    citizen.text("đăng ký thường trú cần giấy tờ gì")
+    answer = citizen.text("cho tôi gặp nhân viên")
+    assert "vị trí số 1" in answer and "phút" in answer
+
+    store = HandoffStore.open(servers.knowledge_db_url)
+    ticket = store.open_ticket(citizen.sender)
+    assert ticket.status == WAITING and ticket.channel == "rest"
+    assert ticket.procedure_code == "1.004222" and "Đăng ký thường trú" in ticket.summary
+    assert any(line["who"] == "user" for line in ticket.transcript)
+
+    # While the ticket is open the bot stays silent, and nothing the citizen sends is lost.
+    assert citizen.say("sđt của tôi 0912345678, nhà tôi ở phường Hải Châu") == []
+    status, transcript = bridge(servers, f"transcript?ticket_id={ticket.id}")
+    assert status == 200
+    texts = [m["text"] for m in transcript["messages"] if m["who"] == "user"]
+    assert any("phường Hải Châu" in t and "0912345678" not in t for t in texts)
+
+    status, result = bridge(
+        servers, "reply", {"ticket_id": ticket.id, "text": "Chào anh, em là Lan.", "staff": "Lan"}
+    )
+    assert status == 200 and result == {"delivered": True}
+    assert [m["text"] for m in outbox(servers, citizen)] == ["Chào anh, em là Lan."]
+
+    store.close(ticket.id, store.create_staff("lan", "Lan", "mat-khau-dai-123"))
+    status, _ = bridge(servers, "close", {"ticket_id": ticket.id})
+    assert status == 200
+    rating = outbox(servers, citizen)
+    assert "đánh giá" in rating[0]["text"] and len(rating[0]["buttons"]) == 5
+    assert "Cảm ơn anh/chị đã đánh giá" in citizen.text(rating[0]["buttons"][4]["payload"])
+    assert store.ticket(ticket.id).status == CLOSED and store.ticket(ticket.id).rating == 5
+    assert "Hồ sơ thủ tục" in citizen.text("chứng thực chữ ký cần giấy tờ gì")
+
+
+def test_bridge_refuses_forged_or_missing_tokens(handoff_servers) -> None:  # noqa: ANN001
+    assert bridge(handoff_servers, "close", {"ticket_id": 1}, token="forged")[0] == 401
+    assert bridge(handoff_servers, "close", {"ticket_id": 999999})[0] == 404
+    assert bridge(handoff_servers, "reply", {"ticket_id": "x"})[0] == 404
