@@ -1,6 +1,6 @@
 """Print an intent report's accuracy and weakest intents; fail below the floor.
 
-    check-nlu-report.py REPORT.json [FLOOR]   (default floor 0.90, for the held-out split)
+check-nlu-report.py REPORT.json [FLOOR]   (default floor 0.90, for the held-out split)
 """
 
 import json
