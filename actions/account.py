@@ -69,6 +69,11 @@ def _first_match(table: Dict[str, str], text: str) -> Optional[str]:
     return next((key for key, pattern in table.items() if re.search(pattern, text)), None)
 
 
+def _choice(table: Dict[str, str], value: Any) -> Optional[str]:
+    """A button's value as it is, or the first choice whose words the typed text has."""
+    return value if value in table else _first_match(table, _folded(value))
+
+
 def _yes_no(value: Any) -> Optional[bool]:
     if isinstance(value, bool):
         return value
@@ -160,45 +165,37 @@ class ValidateAccountForm(FormValidationAction):
             dispatcher.utter_message(response="utter_offer_staff_or_stop")
         return {slot: None, "answer_failures": failures}
 
+    def _answer(
+        self, slot: Text, answer: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[Text, Any]:
+        if answer is None:
+            return self._failed(dispatcher, tracker, slot)
+        return {slot: answer, "answer_failures": 0}
+
     def validate_account_topic(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        topic = value if value in PROBLEM_WORDS else _first_match(PROBLEM_WORDS, _folded(value))
-        if topic is None:
-            return self._failed(dispatcher, tracker, "account_topic")
-        return {"account_topic": topic, "answer_failures": 0}
+        return self._answer("account_topic", _choice(PROBLEM_WORDS, value), dispatcher, tracker)
 
     def validate_account_holder(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        holder = value if value in HOLDER_WORDS else _first_match(HOLDER_WORDS, _folded(value))
-        if holder is None:
-            return self._failed(dispatcher, tracker, "account_holder")
-        return {"account_holder": holder, "answer_failures": 0}
+        return self._answer("account_holder", _choice(HOLDER_WORDS, value), dispatcher, tracker)
 
     def validate_has_chip_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        answer = _yes_no(value)
-        if answer is None:
-            return self._failed(dispatcher, tracker, "has_chip_id")
-        return {"has_chip_id": answer, "answer_failures": 0}
+        return self._answer("has_chip_id", _yes_no(value), dispatcher, tracker)
 
     def validate_has_vneid_app(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        answer = _yes_no(value)
-        if answer is None:
-            return self._failed(dispatcher, tracker, "has_vneid_app")
-        return {"has_vneid_app": answer, "answer_failures": 0}
+        return self._answer("has_vneid_app", _yes_no(value), dispatcher, tracker)
 
     def validate_vneid_level(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        level = value if value in LEVEL_WORDS else _first_match(LEVEL_WORDS, _folded(value))
-        if level is None:
-            return self._failed(dispatcher, tracker, "vneid_level")
-        return {"vneid_level": level, "answer_failures": 0}
+        return self._answer("vneid_level", _choice(LEVEL_WORDS, value), dispatcher, tracker)
 
     def validate_step_feedback(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -158,15 +158,22 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def start_servers(tmp_path_factory: pytest.TempPathFactory, name: str, **extra_env: str) -> Servers:
+    """Start the real servers in a fresh folder, with their own knowledge database."""
+    if not MODEL.exists():
+        pytest.fail("models/current.tar.gz is missing: run `make train` (make test does)")
+    workdir = tmp_path_factory.mktemp(name)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3", **extra_env)
+    env["KNOWLEDGE_DB_URL"] = f"sqlite:///{workdir / 'knowledge.db'}"
+    running = Servers(workdir, env)
+    running.knowledge_db_url = env["KNOWLEDGE_DB_URL"]
+    return running
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """The real servers, started once for the session (needs `make train` first)."""
-    if not MODEL.exists():
-        pytest.fail("models/current.tar.gz is missing: run `make train` (make test does)")
-    workdir = tmp_path_factory.mktemp("servers")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
-    env["KNOWLEDGE_DB_URL"] = f"sqlite:///{workdir / 'knowledge.db'}"
-    running = Servers(workdir, env)
+    running = start_servers(tmp_path_factory, "servers")
     yield running
     running.stop()
 
@@ -189,14 +196,7 @@ def channel_servers(
     """The real servers with the Zalo and Messenger channels on, talking to the fake platforms."""
     from tests.platforms import environment
 
-    if not MODEL.exists():
-        pytest.fail("models/current.tar.gz is missing: run `make train` (make test does)")
-    workdir = tmp_path_factory.mktemp("channel_servers")
-    env = dict(
-        os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3", **environment(*platforms)
-    )
-    env["KNOWLEDGE_DB_URL"] = f"sqlite:///{workdir / 'knowledge.db'}"
-    running = Servers(workdir, env)
+    running = start_servers(tmp_path_factory, "channel_servers", **environment(*platforms))
     yield running
     running.stop()
 
@@ -207,14 +207,11 @@ BRIDGE_TOKEN = "test-bridge-token-0123456789"
 @pytest.fixture(scope="session")
 def handoff_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """The real servers with live handoff on (bridge secret set) and staff always on duty."""
-    if not MODEL.exists():
-        pytest.fail("models/current.tar.gz is missing: run `make train` (make test does)")
-    workdir = tmp_path_factory.mktemp("handoff_servers")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
-    env["KNOWLEDGE_DB_URL"] = f"sqlite:///{workdir / 'knowledge.db'}"
-    env["STAFF_BRIDGE_TOKEN"] = BRIDGE_TOKEN
-    env["PROVINCE_PROFILE"] = str(ROOT / "tests" / "fixtures" / "provinces" / "tinh-luon-mo.yml")
-    running = Servers(workdir, env)
-    running.knowledge_db_url = env["KNOWLEDGE_DB_URL"]
+    running = start_servers(
+        tmp_path_factory,
+        "handoff_servers",
+        STAFF_BRIDGE_TOKEN=BRIDGE_TOKEN,
+        PROVINCE_PROFILE=str(ROOT / "tests" / "fixtures" / "provinces" / "tinh-luon-mo.yml"),
+    )
     yield running
     running.stop()

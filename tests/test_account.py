@@ -21,21 +21,13 @@ from actions.account import (
 from actions.conversation import ActionSessionStart
 from knowledge.guides import CHAINS, load_account_guide
 from knowledge.id_number import check_id_number
+from tests.trackers import make_tracker
 
 TODAY = dt.date(2026, 11, 23)
 
 
 def tracker(text: str = "", intent: str = "inform_account", **slots: Any) -> Tracker:
-    return Tracker(
-        sender_id="citizen",
-        slots=slots,
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}},
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={"name": "account_form"},
-        latest_action_name="action_listen",
-    )
+    return make_tracker(text, intent, active_loop="account_form", **slots)
 
 
 def texts(dispatcher: CollectingDispatcher) -> str:

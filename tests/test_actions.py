@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -20,27 +19,15 @@ from actions.procedure_answers import (
     ActionChooseCase,
     ActionChooseProcedure,
 )
+from tests.trackers import make_tracker
 
 BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
 RESIDENCE = "1.004222"  # Đăng ký thường trú
 
 
-def tracker(text: str, intent: str, **slots: Any) -> Tracker:
-    return Tracker(
-        sender_id="test",
-        slots=slots,
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}},
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
-
-
 async def run(action, text: str, intent: str = "ask_overview", **slots: Any):  # noqa: ANN001
     dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker(text, intent, **slots), {})
+    events = await action.run(dispatcher, make_tracker(text, intent, **slots), {})
     return dispatcher.messages, events
 
 

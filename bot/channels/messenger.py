@@ -38,7 +38,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -47,7 +47,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.rest import BUSY
-from bot.channels.shaping import Limits, Reply, fit
+from bot.channels.shaping import Limits, Reply, ShapedOutput
 from bot.channels.webhooks import (
     BackgroundTurns,
     RecentIds,
@@ -218,8 +218,10 @@ def message_body(reply: Reply) -> Dict[str, Any]:
     return body
 
 
-class MessengerOutput(OutputChannel):
+class MessengerOutput(ShapedOutput):
     """Sends the bot's messages, or with ``tag`` a staff member's, to a Messenger user."""
+
+    limits = LIMITS
 
     @classmethod
     def name(cls) -> Text:
@@ -229,27 +231,8 @@ class MessengerOutput(OutputChannel):
         self.api = api
         self.tag = tag
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.deliver(recipient_id, text)
-
-    async def send_text_with_buttons(
-        self,
-        recipient_id: Text,
-        text: Text,
-        buttons: List[Dict[Text, Any]],
-        **kwargs: Any,
-    ) -> None:
-        await self.deliver(recipient_id, text, buttons)
-
-    async def deliver(
-        self, recipient_id: str, text: str, buttons: Sequence[Dict[str, Any]] = ()
-    ) -> bool:
-        """Send ``text`` and ``buttons`` within Messenger's limits; False when a part failed."""
-        psid = psid_of(recipient_id)
-        for reply in fit(text, buttons, LIMITS):
-            if not await self.api.send(psid, message_body(reply), self.tag):
-                return False
-        return True
+    async def send_part(self, recipient_id: str, reply: Reply) -> bool:
+        return await self.api.send(psid_of(recipient_id), message_body(reply), self.tag)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence
+from typing import Any, Dict, List, Sequence, Text
+
+from rasa.core.channels.channel import OutputChannel
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +99,34 @@ def _payload_fits(button: Dict[str, str], limits: Limits) -> bool:
         return True
     logger.warning("Button %r left out: its payload is empty or too long", button.get("title"))
     return False
+
+
+class ShapedOutput(OutputChannel):
+    """An output channel that fits each message to its platform's limits, then sends the parts."""
+
+    limits: Limits
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.deliver(recipient_id, text)
+
+    async def send_text_with_buttons(
+        self,
+        recipient_id: Text,
+        text: Text,
+        buttons: List[Dict[Text, Any]],
+        **kwargs: Any,
+    ) -> None:
+        await self.deliver(recipient_id, text, buttons)
+
+    async def deliver(
+        self, recipient_id: str, text: str, buttons: Sequence[Dict[str, Any]] = ()
+    ) -> bool:
+        """Send ``text`` and ``buttons`` within the platform's limits; False when a part failed."""
+        for reply in fit(text, buttons, self.limits):
+            if not await self.send_part(recipient_id, reply):
+                return False
+        return True
+
+    async def send_part(self, recipient_id: str, reply: Reply) -> bool:
+        """Send one part that already fits; False when the platform did not take it."""
+        raise NotImplementedError

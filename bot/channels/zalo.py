@@ -35,7 +35,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -44,7 +44,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.rest import BUSY
-from bot.channels.shaping import Limits, Reply, fit
+from bot.channels.shaping import Limits, Reply, ShapedOutput
 from bot.channels.webhooks import (
     BackgroundTurns,
     RecentIds,
@@ -270,8 +270,10 @@ def message_body(reply: Reply) -> Dict[str, Any]:
     return body
 
 
-class ZaloOutput(OutputChannel):
+class ZaloOutput(ShapedOutput):
     """Sends the bot's (and staff's) messages to a Zalo user."""
+
+    limits = LIMITS
 
     @classmethod
     def name(cls) -> Text:
@@ -280,27 +282,8 @@ class ZaloOutput(OutputChannel):
     def __init__(self, api: ZaloApi) -> None:
         self.api = api
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.deliver(recipient_id, text)
-
-    async def send_text_with_buttons(
-        self,
-        recipient_id: Text,
-        text: Text,
-        buttons: List[Dict[Text, Any]],
-        **kwargs: Any,
-    ) -> None:
-        await self.deliver(recipient_id, text, buttons)
-
-    async def deliver(
-        self, recipient_id: str, text: str, buttons: Sequence[Dict[str, Any]] = ()
-    ) -> bool:
-        """Send ``text`` and ``buttons`` within Zalo's limits; False when a part failed."""
-        user_id = user_id_of(recipient_id)
-        for reply in fit(text, buttons, LIMITS):
-            if not await self.api.send(user_id, message_body(reply)):
-                return False
-        return True
+    async def send_part(self, recipient_id: str, reply: Reply) -> bool:
+        return await self.api.send(user_id_of(recipient_id), message_body(reply))
 
 
 @dataclass(frozen=True)
