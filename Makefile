@@ -11,6 +11,7 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: clean
 .PHONY: bench-channels vendor-js
 .PHONY: bench-catalogue
+.PHONY: bench-console
 
 run: venv train
 	@scripts/run.sh
@@ -68,6 +69,10 @@ bench-channels: venv train
 # Imports all of ../shared/data into a temporary database; prints records/s and search latency.
 bench-catalogue: venv
 	$(PY) -m bench.catalogue_import
+
+# The staff console over a large ticket history: request latency, live-update delay, figures.
+bench-console: venv
+	$(PY) -m bench.console
 
 # The web widget's socket.io client is vendored (bot/web/vendor); this refreshes it from npm.
 SOCKET_IO_CLIENT := 4.8.4

@@ -77,10 +77,13 @@ def summary(tracker: Tracker, reason: str) -> str:
     if path:
         step = int(tracker.get_slot("account_step") or 0) + 1
         parts.append(f"Đang ở hướng dẫn tài khoản «{path}», bước {step}.")
-    questions = [e["text"] for e in tracker.events if e.get("event") == "user" and e.get("text")]
-    questions = [q for q in questions if not q.startswith("/")]
-    if questions:
-        parts.append(f"Câu hỏi gần nhất: «{redact(questions[-1])[:200]}».")
+    asked = [
+        e for e in tracker.events if e.get("event") == "user" and e.get("text", "")[:1] not in "/"
+    ]
+    if reason == "asked" and asked:
+        asked = asked[:-1]  # the request for a person itself says nothing new
+    if asked:
+        parts.append(f"Câu hỏi gần nhất: «{redact(asked[-1]['text'])[:200]}».")
     return " ".join(parts)
 
 

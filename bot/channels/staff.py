@@ -102,8 +102,9 @@ class StaffBridge(InputChannel):
             delivered = await deliver_staff_reply(
                 app.ctx.input_channels, ticket.channel, ticket.sender_id, text
             )
-            staff = str((request.json or {}).get("staff") or "")
-            await _record(app, ticket.sender_id, BotUttered(text, metadata={"staff": staff}))
+            if delivered:  # the conversation shows only what the citizen received
+                staff = str((request.json or {}).get("staff") or "")
+                await _record(app, ticket.sender_id, BotUttered(text, metadata={"staff": staff}))
             return response.json({"delivered": delivered})
 
         async def close(request: Request, ticket: Ticket) -> HTTPResponse:

@@ -1,4 +1,5 @@
-"""Handoff tickets and staff accounts in SQL, shared by the action server and the staff console."""
+"""Handoff tickets, staff accounts and console sessions in SQL, shared by the action server
+and the staff console."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 import hashlib
 import secrets
 import statistics
+from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 import bcrypt
@@ -37,6 +39,12 @@ SEEN_RESOLUTION = dt.timedelta(minutes=1)  # how often a session's last_seen_at 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> bytes:
+    """A hash to check unknown usernames against, so they cost what known ones cost."""
+    return bcrypt.hashpw(b"no such account", bcrypt.gensalt())
 
 
 class HandoffStore:
@@ -171,10 +179,31 @@ class HandoffStore:
                 )
             )
 
-    def mark_timeout_notified(self, ticket_id: int) -> None:
+    def mark_timeout_notified(self, ticket_id: int) -> bool:
+        """Mark a waiting ticket's citizen as told; False when it was marked already or is no
+        longer waiting (one statement: two watchers cannot both mark it)."""
         with self.session() as session, session.begin():
-            ticket = session.get(Ticket, ticket_id)
-            ticket.timeout_notified_at = utcnow()
+            marked = session.execute(
+                update(Ticket)
+                .where(
+                    Ticket.id == ticket_id,
+                    Ticket.status == WAITING,
+                    Ticket.timeout_notified_at.is_(None),
+                )
+                .values(timeout_notified_at=utcnow())
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        return bool(marked)
+
+    def unmark_timeout_notified(self, ticket_id: int) -> None:
+        """The citizen could not be told after all: the ticket is overdue again."""
+        with self.session() as session, session.begin():
+            session.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id)
+                .values(timeout_notified_at=None)
+                .execution_options(synchronize_session=False)
+            )
 
     # --- tickets, staff side -------------------------------------------------------------
 
@@ -193,13 +222,17 @@ class HandoffStore:
         self, ticket_id: int, staff: StaffAccount, kind: str, text: str, **fields
     ) -> Ticket:
         now = utcnow()
+        # The write comes first: on SQLite a transaction that read before writing gets "database
+        # is locked" at once when another process writes, instead of waiting its turn.
         with self.session() as session, session.begin():
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
+            changed = session.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id)
+                .values(**fields, last_activity_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not changed:
                 raise KeyError(ticket_id)
-            for name, value in fields.items():
-                setattr(ticket, name, value)
-            ticket.last_activity_at = now
             session.add(
                 TicketEvent(
                     ticket_id=ticket_id, kind=kind, author_id=staff.id, text=text, created_at=now
@@ -274,10 +307,8 @@ class HandoffStore:
             account = session.scalars(
                 select(StaffAccount).where(StaffAccount.username == username)
             ).first()
-        hashed = account.password_hash if account else bcrypt.hashpw(b"x", bcrypt.gensalt())
-        matches = bcrypt.checkpw(
-            password.encode(), hashed if isinstance(hashed, bytes) else hashed.encode()
-        )
+        hashed = account.password_hash.encode() if account else _unknown_user_hash()
+        matches = bcrypt.checkpw(password.encode(), hashed)
         return account if account and account.active and matches else None
 
     def staff(self, staff_id: int) -> Optional[StaffAccount]:
@@ -308,15 +339,20 @@ class HandoffStore:
     def set_active(self, username: str, active: bool) -> bool:
         """Enable or disable an account (disabling ends its sessions); False if unknown."""
         with self.session() as session, session.begin():
-            account = session.scalars(
-                select(StaffAccount).where(StaffAccount.username == username)
-            ).first()
-            if account is None:
-                return False
-            account.active = active
-            if not active:
-                session.execute(delete(StaffSession).where(StaffSession.staff_id == account.id))
-        return True
+            known = session.execute(
+                update(StaffAccount)
+                .where(StaffAccount.username == username)
+                .values(active=active)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if known and not active:
+                accounts = select(StaffAccount.id).where(StaffAccount.username == username)
+                session.execute(
+                    delete(StaffSession)
+                    .where(StaffSession.staff_id.in_(accounts.scalar_subquery()))
+                    .execution_options(synchronize_session=False)
+                )
+        return bool(known)
 
     # --- console sessions ----------------------------------------------------------------
 
@@ -343,23 +379,24 @@ class HandoffStore:
         if not token:
             return None
         now = utcnow()
-        with self.session() as session, session.begin():
+        with self.session() as session:
             row = session.execute(
                 select(StaffSession, StaffAccount)
                 .join(StaffAccount, StaffSession.staff_id == StaffAccount.id)
                 .where(StaffSession.token_hash == _token_hash(token))
             ).first()
-            if row is None:
-                return None
-            record, account = row
-            if now - record.last_seen_at > idle or now - record.created_at > lifetime:
-                session.delete(record)
-                return None
-            if not account.active:
-                return None
-            if now - record.last_seen_at > SEEN_RESOLUTION:
-                record.last_seen_at = now
-        return record, account
+        if row is None:
+            return None
+        record, account = row
+        expired = now - record.last_seen_at > idle or now - record.created_at > lifetime
+        if expired or now - record.last_seen_at > SEEN_RESOLUTION:
+            with self.session() as session, session.begin():
+                chosen = StaffSession.id == record.id
+                if expired:
+                    session.execute(delete(StaffSession).where(chosen))
+                else:
+                    session.execute(update(StaffSession).where(chosen).values(last_seen_at=now))
+        return None if expired or not account.active else (record, account)
 
     def end_session(self, token: str) -> None:
         """Sign out: forget the session of this cookie token."""

@@ -1,0 +1,1 @@
+"""The staff console: an aiohttp app for staff (handoff tickets, procedure lookup, figures)."""

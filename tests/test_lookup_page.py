@@ -1,0 +1,63 @@
+"""The staff lookup page in headless Chromium: sign in, type, see results, open a record.
+
+The console's Content-Security-Policy forbids eval, so the test waits with selectors only."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from console_server import PASSWORD, USERNAME, running_console, sample_database
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("lookup-page")
+    with running_console(folder, sample_database(folder)) as url:
+        yield url
+
+
+def test_type_see_results_and_open_a_record(console: str, browser) -> None:  # noqa: ANN001
+    page = browser.new_page()
+    try:
+        page.goto(f"{console}/lookup")  # signed out: the sign-in page, then back here
+        page.fill("#username", USERNAME)
+        page.fill("#password", PASSWORD)
+        page.press("#password", "Enter")
+        page.wait_for_url(f"{console}/lookup")
+
+        page.fill("#q", "giay chung nhan so nha")
+        first = page.locator("#results li button").first
+        first.wait_for()
+        assert "1.009141" in first.inner_text()
+        assert "Thủ tục riêng của tỉnh" in first.inner_text()
+        first.click()
+        page.wait_for_selector("#record:not([hidden]) h2")
+        record = page.inner_text("#record")
+        assert page.inner_text("#record h2") == "Cấp mới/cấp lại Giấy chứng nhận số nhà"
+        for expected in (
+            "Cách nộp, thời hạn, phí và lệ phí",
+            "3 ngày làm việc",
+            "Hồ sơ",
+            "Đơn đề nghị cấp giấy chứng nhận số nhà (1 bản chính)",
+            "Căn cứ pháp lý",
+            "kiểm tra ngày",
+        ):
+            assert expected in record
+        source = page.locator("#record a[href^='https://dichvucong.gov.vn/thu-tuc-hanh-chinh/']")
+        assert source.count() >= 1
+
+        page.fill("#q", "dang ky thuong tru")
+        page.wait_for_selector("#results li:first-child button:has-text('1.004222')")
+        page.press("#q", "Enter")  # Enter opens the best match
+        page.wait_for_selector("#record h2:text-is('Đăng ký thường trú')")
+        assert "10.000 đồng/lần đăng ký" in page.inner_text("#record")
+
+        page.reload()  # the session cookie keeps the operator signed in
+        page.wait_for_url(f"{console}/lookup")
+        page.fill("#q", "chuoi cung ung ban dan")
+        page.locator("#results li button").first.click()
+        page.wait_for_selector("#record .notice")
+        assert "Hiện chỉ có tên và mã" in page.inner_text("#record .notice")
+    finally:
+        page.close()
