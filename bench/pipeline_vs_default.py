@@ -64,6 +64,8 @@ def environment() -> Dict[str, str]:
 
 
 def train(name: str, config: Path, out: Path) -> float:
+    # A fresh cache: Rasa would otherwise reuse components trained by an earlier run.
+    env = dict(environment(), RASA_CACHE_DIRECTORY=tempfile.mkdtemp(prefix="bench-cache-"))
     started = time.perf_counter()
     subprocess.run(
         [
@@ -82,7 +84,7 @@ def train(name: str, config: Path, out: Path) -> float:
             "--quiet",
         ],
         cwd=ROOT,
-        env=environment(),
+        env=env,
         check=True,
         stdout=subprocess.DEVNULL,
     )

@@ -6,6 +6,9 @@
   ``ValidationError`` with Rasa's explanation.
 - Every event read from the tracker store is resolved to its class by walking all subclasses of
   ``Event``. The type-name map is now kept, and rebuilt when a name is not in it.
+- Every graph run (NLU parse, policy prediction) recomputed the minimal subgraph of its targets
+  and formatted its inputs (messages, trackers) into a debug string that is then dropped. The
+  subgraph is now kept per target list, and nothing is formatted.
 - Log records are redacted as they are created: identity and phone numbers masked, passwords
   and one-time codes removed (``bot.privacy``), whatever library writes them.
 """
@@ -14,11 +17,14 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Any, Dict, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Text, Type
 
+import dask
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
@@ -77,8 +83,29 @@ def _redacting(factory: Any) -> Any:
     return create_record
 
 
+def _run_graph(
+    self: DaskGraphRunner,
+    inputs: Optional[Dict[Text, Any]] = None,
+    targets: Optional[List[Text]] = None,
+) -> Dict[Text, Any]:
+    run_targets = targets if targets else self._graph_schema.target_names
+    graphs = self.__dict__.setdefault("_graphs_by_targets", {})
+    key = tuple(run_targets)
+    if key not in graphs:
+        minimal = self._graph_schema.minimal_graph_schema(run_targets)
+        graphs[key] = self._build_dask_graph(minimal)
+    run_graph = dict(graphs[key])
+    if inputs:
+        self._add_inputs_to_graph(inputs, run_graph)
+    try:
+        return dict(dask.get(run_graph, run_targets))
+    except RuntimeError as error:
+        raise GraphRunError("Error running runner.") from error
+
+
 def install() -> None:
     """Apply the fixes (idempotent)."""
     logging.setLogRecordFactory(_redacting(logging.getLogRecordFactory()))
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_event_type)
+    DaskGraphRunner.run = _run_graph
