@@ -48,6 +48,13 @@ VNEID_LOGIN = (
 )
 
 
+def called(procedure: Procedure, capital: bool = True) -> str:
+    """The procedure's official name, quoted, after "Thủ tục" unless the name starts with it."""
+    if procedure.name.lower().startswith("thủ tục"):
+        return f"«{procedure.name}»"
+    return f"{'Thủ tục' if capital else 'thủ tục'} «{procedure.name}»"
+
+
 def money(amount: int) -> str:
     """10000 -> "10.000 đồng"."""
     return f"{amount:,} đồng".replace(",", ".")
@@ -101,7 +108,7 @@ def details_on_portal(procedure: Procedure) -> bool:
 def portal_details(procedure: Procedure) -> str:
     """The answer for a procedure known by name and code only: what is known, and the link."""
     field = f", lĩnh vực {procedure.field}" if procedure.field else ""
-    lines = [f"Thủ tục «{procedure.name}» (mã {procedure.code}{field})."]
+    lines = [f"{called(procedure)} (mã {procedure.code}{field})."]
     if procedure.agency:
         lines.append(f"- Cơ quan thực hiện: {procedure.agency}")
     if procedure.levels:
@@ -127,11 +134,11 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
     case = case or (procedure.cases[0] if procedure.cases else None)
     if case is None or not case.documents:
         return _join(
-            f"Dữ liệu chính thức chưa có danh sách giấy tờ của thủ tục «{procedure.name}».",
+            f"Dữ liệu chính thức chưa có danh sách giấy tờ của {called(procedure, capital=False)}.",
             f"Anh/chị xem chi tiết tại: {procedure.source_url}",
             source_line(procedure),
         )
-    heading = f"Hồ sơ thủ tục «{procedure.name}»"
+    heading = f"Hồ sơ cần chuẩn bị cho {called(procedure, capital=False)}"
     if len(procedure.cases) > 1:
         heading += f", trường hợp: {case.name}"
     lines = [heading + ":"]
@@ -164,7 +171,7 @@ def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
 def case_question(procedure: Procedure) -> str:
     """Asks which case applies."""
     return (
-        f"Thủ tục «{procedure.name}» có giấy tờ khác nhau theo từng trường hợp. "
+        f"{called(procedure)} có giấy tờ khác nhau theo từng trường hợp. "
         "Anh/chị thuộc trường hợp nào?"
     )
 
@@ -178,7 +185,7 @@ def online_meaning(procedure: Procedure) -> str:
 
 def online(procedure: Procedure, profile: ProvinceProfile) -> str:
     """Whether and how the procedure can be done online."""
-    lines = [f"Thủ tục «{procedure.name}» {online_meaning(procedure)}"]
+    lines = [f"{called(procedure)} {online_meaning(procedure)}"]
     if procedure.online_level != "khong":
         lines.append(VNEID_LOGIN)
         if procedure.portal_url:
@@ -197,13 +204,13 @@ def fees(procedure: Procedure) -> str:
     rows = [(METHOD_NAMES[c.method], fee(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
-    lines = [f"Phí, lệ phí thủ tục «{procedure.name}»:"] + known
+    lines = [f"Phí, lệ phí {called(procedure, capital=False)}:"] + known
     if unknown:
         lines.append(
             f"Dữ liệu chính thức chưa ghi phí, lệ phí khi nộp {', '.join(unknown).lower()}."
         )
     if not rows:
-        lines = [f"Dữ liệu chính thức chưa ghi phí, lệ phí của thủ tục «{procedure.name}»."]
+        lines = [f"Dữ liệu chính thức chưa ghi phí, lệ phí của {called(procedure, capital=False)}."]
     return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
 
 
@@ -214,17 +221,18 @@ def times(procedure: Procedure) -> str:
     rows = [(METHOD_NAMES[c.method], processing_time(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
-    lines = [f"Thời hạn giải quyết thủ tục «{procedure.name}»:"] + known
+    lines = [f"Thời hạn giải quyết {called(procedure, capital=False)}:"] + known
     if unknown:
         lines.append(f"Dữ liệu chính thức chưa ghi thời hạn khi nộp {', '.join(unknown).lower()}.")
     if not rows:
-        lines = [f"Dữ liệu chính thức chưa ghi thời hạn giải quyết của «{procedure.name}»."]
+        name = called(procedure, capital=False)
+        lines = [f"Dữ liệu chính thức chưa ghi thời hạn giải quyết của {name}."]
     return _join(*lines, *_missing(procedure, "thời hạn", "thời gian"), source_line(procedure))
 
 
 def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
     """Who handles the procedure and where to submit."""
-    lines = [f"Thủ tục «{procedure.name}»:"]
+    lines = [f"{called(procedure)}:"]
     if procedure.levels:
         lines.append(f"- Cấp thực hiện: {', '.join(procedure.levels)}")
     lines.append(f"- Cơ quan thực hiện: {procedure.agency or 'dữ liệu chính thức chưa ghi'}")
@@ -244,12 +252,10 @@ def overview(procedure: Procedure) -> str:
     if details_on_portal(procedure):
         return portal_details(procedure)
     level = online_meaning(procedure).split(":")[0].split(";")[0]
-    lines = [
-        f"Thủ tục «{procedure.name}» (mã {procedure.code}, lĩnh vực {procedure.field or '—'})."
-    ]
+    lines = [f"{called(procedure)} (mã {procedure.code}, lĩnh vực {procedure.field or '—'})."]
     if procedure.agency:
         lines.append(f"- Cơ quan thực hiện: {procedure.agency}")
-    lines.append(f"- Trực tuyến: thủ tục {level}.")
+    lines.append(f"- Trực tuyến: thủ tục {level.rstrip('.')}.")
     times_ = [
         f"{METHOD_NAMES[c.method].lower()} {time}"
         for c in procedure.channels

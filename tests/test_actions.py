@@ -118,7 +118,7 @@ async def test_pending_question_is_answered_once_the_procedure_is_named() -> Non
     messages, events = await run(
         ActionAnswerOverview(), "khai sinh", "ask_overview", pending_aspect="fee"
     )
-    assert "Phí, lệ phí thủ tục «Thủ tục đăng ký khai sinh»" in text_of(messages)
+    assert "Phí, lệ phí «Thủ tục đăng ký khai sinh»" in text_of(messages)
     assert slot(events, "pending_aspect") is None
 
 

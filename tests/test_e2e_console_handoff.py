@@ -59,4 +59,4 @@ def test_citizen_operator_round_trip(handoff_servers, tmp_path: Path) -> None:  
         rating = outbox(servers, citizen)
         assert "đánh giá" in rating[0]["text"]
         assert "Cảm ơn" in citizen.text('/rate_help{"rating":"4"}')
-        assert "Hồ sơ thủ tục" in citizen.text("chứng thực chữ ký cần giấy tờ gì")
+        assert "Hồ sơ cần chuẩn bị" in citizen.text("chứng thực chữ ký cần giấy tờ gì")

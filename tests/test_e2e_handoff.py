@@ -71,7 +71,7 @@ def test_person_reply_close_rating(handoff_servers) -> None:  # noqa: ANN001
     assert "đánh giá" in rating[0]["text"] and len(rating[0]["buttons"]) == 5
     assert "Cảm ơn anh/chị đã đánh giá" in citizen.text(rating[0]["buttons"][4]["payload"])
     assert store.ticket(ticket.id).status == CLOSED and store.ticket(ticket.id).rating == 5
-    assert "Hồ sơ thủ tục" in citizen.text("chứng thực chữ ký cần giấy tờ gì")
+    assert "Hồ sơ cần chuẩn bị" in citizen.text("chứng thực chữ ký cần giấy tờ gì")
 
 
 def test_bridge_refuses_forged_or_missing_tokens(handoff_servers) -> None:  # noqa: ANN001

@@ -44,7 +44,7 @@ def test_documents_then_follow_ups_on_the_same_procedure(servers) -> None:  # no
     buttons = [b for m in replies for b in m.get("buttons", [])]
     if buttons:  # documents differ by case: pick the first
         answer = "\n".join(m.get("text", "") for m in citizen.say(buttons[0]["payload"]))
-    assert "Hồ sơ thủ tục" in answer and "Nguồn:" in answer
+    assert "Hồ sơ cần chuẩn bị" in answer and "Nguồn:" in answer
     assert "trực tuyến" in citizen.text("nộp online dc ko")
     assert "7 ngày làm việc" in citizen.text("mất bao lâu vậy")
     assert "đồng" in citizen.text("le phi bao nhieu")
@@ -74,7 +74,7 @@ def test_bad_input_gets_a_polite_answer(servers, message: str, expected: str) ->
 def test_sql_in_a_message_is_only_text(servers) -> None:  # noqa: ANN001
     citizen = Citizen(servers)
     citizen.text("x'; DROP TABLE procedure; --")
-    assert "Hồ sơ thủ tục" in citizen.text("chứng thực chữ ký cần giấy tờ gì")
+    assert "Hồ sơ cần chuẩn bị" in citizen.text("chứng thực chữ ký cần giấy tờ gì")
 
 
 def test_html_around_a_question_is_ignored(servers) -> None:  # noqa: ANN001

@@ -18,7 +18,8 @@ def test_ask_and_click_a_button(servers, browser) -> None:  # noqa: ANN001
         if buttons.count():
             buttons.first.click()
         page.wait_for_function(
-            "document.querySelector('#log').innerText.includes('Hồ sơ thủ tục')", timeout=30_000
+            "document.querySelector('#log').innerText.includes('Hồ sơ cần chuẩn bị')",
+            timeout=30_000,
         )
         links = page.locator(".msg.bot a[href^='https://dichvucong.gov.vn/']")
         assert links.count() >= 1

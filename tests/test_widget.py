@@ -44,7 +44,7 @@ def test_conversation_survives_a_reload_on_a_phone(servers, browser) -> None:  #
         choices = page.get_by_role("group", name="Các lựa chọn").get_by_role("button")
         choices.first.wait_for(timeout=WAIT)
         choices.first.click()
-        wait_for_log(page, "Hồ sơ thủ tục")
+        wait_for_log(page, "Hồ sơ cần chuẩn bị")
         assert page.locator(".log a[href^='https://dichvucong.gov.vn/']").count() >= 1
         before = page.evaluate(LOG_TEXT)
 
@@ -54,7 +54,7 @@ def test_conversation_survives_a_reload_on_a_phone(servers, browser) -> None:  #
         question = page.get_by_label("Câu hỏi của anh/chị")
         question.fill("mất bao lâu")  # names no procedure: Rasa still has khai sinh in focus
         question.press("Enter")
-        wait_for_log(page, "Thời hạn giải quyết thủ tục «Thủ tục đăng ký khai sinh»")
+        wait_for_log(page, "Thời hạn giải quyết «Thủ tục đăng ký khai sinh»")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
@@ -94,7 +94,7 @@ def test_widget_works_on_a_portal_of_another_origin(portal: str, browser) -> Non
         question = page.get_by_label("Câu hỏi của anh/chị")
         question.fill("lệ phí đăng ký kết hôn")
         question.press("Enter")
-        wait_for_log(page, "Phí, lệ phí thủ tục")
+        wait_for_log(page, "Phí, lệ phí «Thủ tục đăng ký kết hôn»")
         assert page.evaluate("typeof window.io") == "undefined"  # the portal's globals untouched
     finally:
         context.close()

@@ -276,7 +276,7 @@ def test_button_payload_comes_back_to_rasa_unchanged(channel_servers, platforms)
     assert payload.startswith("/choose_case{")
     replies = ask(channel_servers, zalo, user, payload, 2)  # Zalo sends the payload as text
     assert user_texts(channel_servers, conversation_id(user))[-1] == payload
-    assert any("Hồ sơ thủ tục" in m["text"] for m in replies[len(first) :])
+    assert any("Hồ sơ cần chuẩn bị" in m["text"] for m in replies[len(first) :])
 
 
 @pytest.mark.servers
