@@ -319,3 +319,20 @@ def wait_for_turns(servers: Any, conversation: str, turns: int, timeout: float =
             return
         time.sleep(0.3)
     raise TimeoutError(f"Rasa did not finish {turns} turns of {conversation}")
+
+
+def execute_through_rasa(servers: Any, conversation: str, action: str = "utter_thank") -> None:
+    """Run ``action`` for a conversation through Rasa's HTTP API, delivered on the channel the
+    conversation came from (``output_channel=latest``), as staff tools may do."""
+    url = (
+        f"{servers.url}/conversations/{conversation}/execute"
+        f"?output_channel=latest&token={servers.token}"
+    )
+    request = urllib.request.Request(
+        url,
+        data=json.dumps({"name": action}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        assert reply.status == 200

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
 import pytest
+
+from tests.platforms import execute_through_rasa
 
 pytestmark = pytest.mark.servers
 
@@ -132,18 +133,7 @@ def test_message_pushed_by_the_server_reaches_the_page(servers, browser) -> None
         question.press("Enter")
         wait_for_log(page, "trợ lý thủ tục hành chính của")
         session = page.evaluate("JSON.parse(sessionStorage.getItem('tthc-widget')).session")
-        url = (
-            f"{servers.url}/conversations/{session}/execute"
-            f"?output_channel=latest&token={servers.token}"
-        )
-        request = urllib.request.Request(
-            url,
-            data=json.dumps({"name": "utter_thank"}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            assert reply.status == 200
+        execute_through_rasa(servers, session)
         wait_for_log(page, "Dạ, không có gì ạ")
     finally:
         context.close()

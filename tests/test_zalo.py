@@ -7,7 +7,6 @@ import asyncio
 import json
 import logging
 import time
-import urllib.request
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +35,7 @@ from tests.platforms import (
     ZALO_SEED_ACCESS,
     ZALO_SEED_REFRESH,
     FakeZalo,
+    execute_through_rasa,
     post,
     user_texts,
     wait_for_turns,
@@ -323,18 +323,7 @@ def test_rasa_http_api_delivers_through_the_zalo_channel(channel_servers, platfo
     zalo, _ = platforms
     user = f"zalo-user-{uuid.uuid4().hex[:8]}"
     before = len(ask(channel_servers, zalo, user, "xin chào", 1))
-    url = (
-        f"{channel_servers.url}/conversations/{conversation_id(user)}/execute"
-        f"?output_channel=latest&token={channel_servers.token}"
-    )
-    request = urllib.request.Request(
-        url,
-        data=json.dumps({"name": "utter_thank"}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=60) as reply:
-        assert reply.status == 200
+    execute_through_rasa(channel_servers, conversation_id(user))
     zalo.wait_for(lambda: len(zalo.messages_to(user)) > before)
     assert "không có gì" in zalo.messages_to(user)[-1]["text"]
 

@@ -54,6 +54,7 @@ from bot.channels.webhooks import (
     body_too_large,
     masked,
     missing_from_env,
+    refuse,
     secrets_from_env,
 )
 
@@ -294,10 +295,6 @@ def signature_valid(app_secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(header.strip().encode(), expected.encode())
 
 
-def _refuse(status: int, reason: str) -> HTTPResponse:
-    return response.json({"error": reason}, status=status)
-
-
 class MessengerInput(InputChannel):
     """The Messenger webhook: checks, acknowledges at once, runs the bot turns in the background."""
 
@@ -338,33 +335,33 @@ class MessengerInput(InputChannel):
         @messenger.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             if self.api is None:
-                return _refuse(503, "the Messenger channel is not configured")
+                return refuse(503, "the Messenger channel is not configured")
             token = request.args.get("hub.verify_token", "")
             challenge = request.args.get("hub.challenge", "")
             if request.args.get("hub.mode") != "subscribe" or not hmac.compare_digest(
                 token.encode(), self.api.config.verify_token.encode()
             ):
                 logger.warning("Messenger webhook verification refused")
-                return _refuse(403, "verification failed")
+                return refuse(403, "verification failed")
             return response.text(challenge)
 
         @messenger.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if self.api is None:
-                return _refuse(503, "the Messenger channel is not configured")
+                return refuse(503, "the Messenger channel is not configured")
             if body_too_large(request.body):
-                return _refuse(413, "body too large")
+                return refuse(413, "body too large")
             header = request.headers.get("X-Hub-Signature-256", "")
             if not signature_valid(self.api.config.app_secret, request.body or b"", header):
                 logger.warning("Messenger webhook request refused: bad signature")
-                return _refuse(401, "bad signature")
+                return refuse(401, "bad signature")
             try:
                 body = json.loads(request.body)
                 if not isinstance(body, dict):
                     raise MalformedEvent("body must be a JSON object")
                 messages = incoming(body) if body.get("object") == "page" else []
             except ValueError as error:  # MalformedEvent or bad JSON
-                return _refuse(400, str(error))
+                return refuse(400, str(error))
             fresh = [m for m in messages if self.seen.first_time(m.message_id)]
             for psid, own in _by_sender(fresh).items():
                 self.turns.start(

@@ -13,6 +13,9 @@ import os
 from collections import OrderedDict
 from typing import Awaitable, Dict, List, Optional, Sequence, Set
 
+from sanic import response
+from sanic.response import HTTPResponse
+
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
@@ -75,3 +78,8 @@ class BackgroundTurns:
 def body_too_large(body: Optional[bytes]) -> bool:
     """Whether a webhook body exceeds what any platform event needs."""
     return len(body or b"") > MAX_BODY_BYTES
+
+
+def refuse(status: int, reason: str) -> HTTPResponse:
+    """A webhook's clean 4xx/5xx: JSON with the reason; nothing reaches the bot."""
+    return response.json({"error": reason}, status=status)

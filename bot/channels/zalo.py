@@ -51,6 +51,7 @@ from bot.channels.webhooks import (
     body_too_large,
     masked,
     missing_from_env,
+    refuse,
     secrets_from_env,
 )
 from bot.channels.zalo_tokens import TokenKeeper, Tokens, TokenStore, utcnow
@@ -336,10 +337,6 @@ def signature_problem(config: ZaloConfig, event: Dict[str, Any], body: bytes, he
     return ""
 
 
-def _refuse(status: int, reason: str) -> HTTPResponse:
-    return response.json({"error": reason}, status=status)
-
-
 class ZaloInput(InputChannel):
     """The Zalo OA webhook: checks, acknowledges at once, runs the bot turn in the background."""
 
@@ -378,24 +375,24 @@ class ZaloInput(InputChannel):
         @zalo.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if self.api is None:
-                return _refuse(503, "the Zalo channel is not configured")
+                return refuse(503, "the Zalo channel is not configured")
             if body_too_large(request.body):
-                return _refuse(413, "body too large")
+                return refuse(413, "body too large")
             try:
                 event = json.loads(request.body or b"")
             except ValueError:
-                return _refuse(400, "body must be JSON")
+                return refuse(400, "body must be JSON")
             if not isinstance(event, dict):
-                return _refuse(400, "body must be a JSON object")
+                return refuse(400, "body must be a JSON object")
             header = request.headers.get("X-ZEvent-Signature", "")
             problem = signature_problem(self.api.config, event, request.body, header)
             if problem:
                 logger.warning("Zalo webhook request refused: %s", problem)
-                return _refuse(401, problem)
+                return refuse(401, problem)
             try:
                 message = incoming(event)
             except MalformedEvent as error:
-                return _refuse(400, str(error))
+                return refuse(400, str(error))
             if message and self.seen.first_time(message.message_id):
                 self.turns.start(
                     self._turn(on_new_message, ZaloOutput(self.api), message),
