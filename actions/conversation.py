@@ -51,22 +51,6 @@ class ActionSessionStart(Action):
         ]
 
 
-class ActionOfferHotline(Action):
-    """The user asked for a person: give the hotline, its hours, and the one-stop centre."""
-
-    def name(self) -> Text:
-        return "action_offer_hotline"
-
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
-        dispatcher.utter_message(text=render.hotline(profile()))
-        return [SlotSet("failed_turns", 0)]
-
-
 class ActionDefaultFallback(Action):
     """A message the classifier is unsure of: a procedure name alone still gets an answer;
     otherwise ask to rephrase, and after two failures in a row hand over to staff (or give the

@@ -8,7 +8,8 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import ActionDefaultFallback, ActionOfferHotline, ActionSessionStart
+from actions.conversation import ActionDefaultFallback, ActionSessionStart
+from actions.handoff import ActionHandoff
 from actions.procedure_answers import (
     ActionAnswerAgency,
     ActionAnswerDocuments,
@@ -150,8 +151,11 @@ async def test_choosing_a_procedure_answers_the_pending_question() -> None:
     assert slot(events, "pending_aspect") is None
 
 
-async def test_hotline_gives_number_and_hours() -> None:
-    messages, _ = await run(ActionOfferHotline(), "cho tôi gặp nhân viên", "request_human")
+async def test_without_live_handoff_a_person_means_the_hotline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("STAFF_BRIDGE_TOKEN", raising=False)
+    messages, _ = await run(ActionHandoff(), "cho tôi gặp nhân viên", "request_human")
     answer = text_of(messages)
     assert "1022" in answer and "07:30–17:30" in answer
 

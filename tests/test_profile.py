@@ -13,7 +13,8 @@ import pytest
 from test_actions import run, slot, text_of
 
 from actions import context
-from actions.conversation import ActionDefaultFallback, ActionOfferHotline, ActionSessionStart
+from actions.conversation import ActionDefaultFallback, ActionSessionStart
+from actions.handoff import ActionHandoff
 from actions.procedure_answers import ActionAnswerAgency, ActionAnswerOnline
 from knowledge.profile import VIETNAM_TIME, load_profile
 
@@ -68,8 +69,11 @@ def test_second_profile_loads_its_own_facts() -> None:
     assert province.office_open(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.timezone.utc))  # 14:00
 
 
-async def test_hotline_answer_uses_the_active_profile(test_province: None) -> None:
-    messages, _ = await run(ActionOfferHotline(), "cho tôi gặp nhân viên", "request_human")
+async def test_hotline_answer_uses_the_active_profile(
+    test_province: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STAFF_BRIDGE_TOKEN", raising=False)  # no live handoff: the hotline
+    messages, _ = await run(ActionHandoff(), "cho tôi gặp nhân viên", "request_human")
     answer = text_of(messages)
     assert "Anh/chị có thể gọi tổng đài 0999000111 của Tỉnh Thử Nghiệm" in answer
     assert "(Thứ Hai–Thứ Sáu: 08:00–16:00)" in answer and "Số khác: 0999000222." in answer
