@@ -2,13 +2,17 @@
 
 - Rasa validates every action-server response with ``jsonschema.validate``, which checks the
   (large, constant) events schema itself on every call: about 40 ms of CPU per custom action,
-  most of a turn's cost. The validator is now built once; invalid responses still raise the same
+  most of a turn's cost. The validators are now built once, and each event is checked against
+  its own type only (``bot.action_response``); invalid responses still raise the same
   ``ValidationError`` with Rasa's explanation.
+- ``RulePolicy`` checked every rule against every state of the conversation; it now checks
+  only the rules that follow the conversation's previous action (``bot.rule_lookup``).
 - Every event read from the tracker store is resolved to its class by walking all subclasses of
   ``Event``. The type-name map is now kept, and rebuilt when a name is not in it.
 - Every graph run (NLU parse, policy prediction) recomputed the minimal subgraph of its targets
   and formatted its inputs (messages, trackers) into a debug string that is then dropped. The
-  subgraph is now kept per target list, and nothing is formatted.
+  subgraph is now kept per target list, nothing is formatted, and the nodes run in dependency
+  order without dask's scheduler (``bot.graph_run``).
 - Log records are redacted as they are created: identity and phone numbers masked, passwords
   and one-time codes removed (``bot.privacy``), whatever library writes them.
 """
@@ -16,12 +20,9 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Type
 
-import dask
 from jsonschema import ValidationError
-from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -29,23 +30,16 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
+from bot import action_response, graph_run, rule_lookup
 from bot.privacy import redact
 
 _resolve_by_type_uncached = Event.resolve_by_type
 _event_types: Dict[Text, Type[Event]] = {}
 
 
-@lru_cache(maxsize=1)
-def _response_validator() -> Any:
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
-
-
 def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
     try:
-        _response_validator().validate(result)
+        action_response.validate(result)
         return True
     except ValidationError as error:
         error.message += (
@@ -98,7 +92,7 @@ def _run_graph(
     if inputs:
         self._add_inputs_to_graph(inputs, run_graph)
     try:
-        return dict(dask.get(run_graph, run_targets))
+        return dict(graph_run.compute(run_graph, run_targets))
     except RuntimeError as error:
         raise GraphRunError("Error running runner.") from error
 
@@ -109,3 +103,4 @@ def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_event_type)
     DaskGraphRunner.run = _run_graph
+    rule_lookup.install()
