@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -71,6 +72,8 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         for message in messages:
             sentence = message.get_sparse_features(attribute=TEXT)[1]
             rows.append(sentence.features if sentence is not None else csr_matrix((1, 0)))
+        if len(rows) == 1:  # a message being parsed: no stacking needed
+            return csr_matrix(rows[0])
         return vstack(rows, format="csr")
 
     @classmethod
@@ -93,4 +96,8 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
             if refused:
                 raise ValueError(f"{path.name} holds untrusted types: {sorted(refused)}")
             component.clf = sio.load(path, trusted=untrusted)
+        regression = component.clf.named_steps["logistic_regression"]
+        # Column-major coefficients make ``coef_.T`` row-major, which is what the sparse
+        # product in ``predict_proba`` needs; otherwise it copies them on every message.
+        regression.coef_ = np.asfortranarray(regression.coef_)
         return component
