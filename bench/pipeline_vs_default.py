@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import aiohttp
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -161,7 +162,12 @@ def serve_and_load(
 ) -> List[Load]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    # Both keep conversations in memory. The project's action endpoint keeps its own settings.
+    action_endpoint = {"url": f"http://127.0.0.1:{actions_port}/webhook"}
+    if project:
+        deployed = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+        action_endpoint = {**deployed["action_endpoint"], **action_endpoint}
+    endpoints.write_text(yaml.safe_dump({"action_endpoint": action_endpoint}), encoding="utf-8")
     log = open(workdir / "rasa.log", "wb")
     # The project runs as deployed (bot.serve: Rasa plus the runtime fixes); the default
     # pipeline runs on stock Rasa.

@@ -7,6 +7,8 @@
   ``ValidationError`` with Rasa's explanation.
 - ``RulePolicy`` checked every rule against every state of the conversation; it now checks
   only the rules that follow the conversation's previous action (``bot.rule_lookup``).
+- Rasa opened a new connection to the action server for every action; it now keeps one open
+  (``bot.action_client``).
 - Every event read from the tracker store is resolved to its class by walking all subclasses of
   ``Event``. The type-name map is now kept, and rebuilt when a name is not in it.
 - Every graph run (NLU parse, policy prediction) recomputed the minimal subgraph of its targets
@@ -30,7 +32,7 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
-from bot import action_response, graph_run, rule_lookup
+from bot import action_client, action_response, graph_run, rule_lookup
 from bot.privacy import redact
 
 _resolve_by_type_uncached = Event.resolve_by_type
@@ -104,3 +106,4 @@ def install() -> None:
     Event.resolve_by_type = staticmethod(_resolve_event_type)
     DaskGraphRunner.run = _run_graph
     rule_lookup.install()
+    action_client.install()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Dict, Iterator
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -53,11 +54,11 @@ class Servers:
         self.token = "test-token"
         endpoints = workdir / "endpoints.yml"
         self.conversations_db = workdir / "conversations.db"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-            "tracker_store:\n  type: bot.tracker_store.RedactingSQLTrackerStore\n"
-            f"  dialect: sqlite\n  db: {self.conversations_db}\n"
-        )
+        # The project's endpoints, with this run's action server and conversation database.
+        config = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+        config["action_endpoint"]["url"] = f"http://127.0.0.1:{self.actions_port}/webhook"
+        config["tracker_store"]["db"] = str(self.conversations_db)
+        endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
         bin_dir = Path(sys.executable).parent
         self.logs = [open(workdir / "actions.log", "wb"), open(workdir / "rasa.log", "wb")]
         self.processes = [
