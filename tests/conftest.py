@@ -15,6 +15,14 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
+# Questions as citizens type them: accented, unaccented, teencode.
+QUESTIONS = [
+    "đăng ký khai sinh cần giấy tờ gì",
+    "dang ky khai sinh can gi",
+    "lam cccd can j vay",
+    "nộp online dc ko",
+    "cảm ơn",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -138,6 +146,17 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(scope="session")
+def trained_agent() -> object:
+    """The trained model, loaded in this process with the runtime fixes applied."""
+    from rasa.core.agent import Agent
+
+    from bot import runtime
+
+    runtime.install()
+    return Agent.load(str(MODEL))
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@ the stock featurizer's sentence features, the classifier the same probabilities.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from rasa.core.agent import Agent
@@ -17,25 +15,15 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.classifier import TfidfLogisticRegressionClassifier
 from bot.nlu.featurizer import SentenceCountVectorsFeaturizer
+from tests.conftest import QUESTIONS
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "current.tar.gz"
-TEXTS = [
-    "đăng ký khai sinh cần giấy tờ gì",
-    "dang ky khai sinh can gi",
-    "lam cccd can j vay",
-    "nộp online dc ko",
-    "cảm ơn",
-]
+TEXTS = QUESTIONS
 
 
 @pytest.fixture(scope="module")
-def nodes() -> dict:
-    agent = Agent.load(str(MODEL))
-    return {
-        name: node._component
-        for name, node in agent.processor.graph_runner._instantiated_nodes.items()
-    }
+def nodes(trained_agent: Agent) -> dict:
+    runner = trained_agent.processor.graph_runner
+    return {name: node._component for name, node in runner._instantiated_nodes.items()}
 
 
 def _tokenized(nodes: dict, text: str) -> Message:

@@ -4,7 +4,6 @@ errors for action-server responses, the same matching rules, the same graph outp
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any, Dict, List
 
 import dask
@@ -18,30 +17,14 @@ from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
 from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.importers.importer import TrainingDataImporter
 
-from bot import action_response, graph_run, rule_lookup, runtime
+from bot import action_response, graph_run, rule_lookup
+from tests.conftest import QUESTIONS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "current.tar.gz"
-TEXTS = [
-    "đăng ký khai sinh cần giấy tờ gì",
-    "dang ky khai sinh can gi",
-    "lam cccd can j vay",
-    "nộp online dc ko",
-    "cảm ơn",
-    "",
-    "😀😀",
-    "<script>alert(1)</script>",
-]
+TEXTS = [*QUESTIONS, "", "😀😀", "<script>alert(1)</script>"]
 
 
-@pytest.fixture(scope="module")
-def agent() -> Agent:
-    runtime.install()
-    return Agent.load(str(MODEL))
-
-
-def _component(agent: Agent, kind: type) -> Any:
-    nodes = agent.processor.graph_runner._instantiated_nodes
+def _component(trained_agent: Agent, kind: type) -> Any:
+    nodes = trained_agent.processor.graph_runner._instantiated_nodes
     return next(n._component for n in nodes.values() if isinstance(n._component, kind))
 
 
@@ -98,9 +81,9 @@ def test_invalid_responses_fail_with_rasas_error(response: Any) -> None:
 # --- rules ------------------------------------------------------------------------------------
 
 
-def test_grouped_rule_lookup_matches_rasas_on_every_training_state(agent: Agent) -> None:
-    policy = _component(agent, RulePolicy)
-    domain = agent.domain
+def test_grouped_rule_lookup_matches_rasas_on_every_training_state(trained_agent: Agent) -> None:
+    policy = _component(trained_agent, RulePolicy)
+    domain = trained_agent.domain
     importer = TrainingDataImporter.load_from_dict(
         domain_path=str(ROOT / "domain.yml"), training_data_paths=[str(ROOT / "nlu_data")]
     )
@@ -152,9 +135,9 @@ def test_graph_nodes_run_once_in_dependency_order() -> None:
     )
 
 
-def test_nlu_graph_gives_dasks_results(agent: Agent) -> None:
-    runner = agent.processor.graph_runner
-    target = agent.processor.model_metadata.nlu_target
+def test_nlu_graph_gives_dasks_results(trained_agent: Agent) -> None:
+    runner = trained_agent.processor.graph_runner
+    target = trained_agent.processor.model_metadata.nlu_target
     schema = runner._graph_schema.minimal_graph_schema([target])
     for text in TEXTS:
         results = []
