@@ -41,19 +41,17 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import BUSY
 from bot.channels.shaping import Limits, Reply, ShapedOutput
 from bot.channels.webhooks import (
-    BackgroundTurns,
-    RecentIds,
+    PlatformApi,
+    PlatformInput,
     body_too_large,
     masked,
-    missing_from_env,
     refuse,
     secrets_from_env,
 )
@@ -104,14 +102,12 @@ class MessengerConfig:
         )
 
 
-class MessengerApi:
+class MessengerApi(PlatformApi):
     """Sends messages with the Send API; retries rate limits and temporary errors."""
 
     def __init__(self, config: MessengerConfig, attempts: int = 4, retry_delay: float = 1.0):
+        super().__init__(attempts, retry_delay)
         self.config = config
-        self._attempts = attempts
-        self._retry_delay = retry_delay
-        self._session: Optional[aiohttp.ClientSession] = None
 
     async def send(self, psid: str, message: Dict[str, Any], tag: Optional[str] = None) -> bool:
         """Send one message; False (and a log line) when it could not be sent."""
@@ -177,29 +173,13 @@ class MessengerApi:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
             logger.debug("typing indicator for %s not shown", masked(psid))
 
-    async def close(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
     async def _post(self, body: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
         async with self._http().post(
             f"{self.config.api_url}/me/messages",
             params={"access_token": self.config.page_access_token},
             json=body,
         ) as reply:
-            answer = await reply.json(content_type=None)
-            return reply.status, answer if isinstance(answer, dict) else {}
-
-    async def _pause(self, attempt: int) -> None:
-        if attempt + 1 < self._attempts:
-            await asyncio.sleep(self._retry_delay * 2**attempt)
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
-        return self._session
+            return await self._answer(reply)
 
 
 def _error_parts(error: Any) -> Tuple[Optional[int], Optional[int], str]:
@@ -295,42 +275,30 @@ def signature_valid(app_secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(header.strip().encode(), expected.encode())
 
 
-class MessengerInput(InputChannel):
+class MessengerInput(PlatformInput):
     """The Messenger webhook: checks, acknowledges at once, runs the bot turns in the background."""
+
+    label = "Messenger"
+    secrets = SECRETS
 
     @classmethod
     def name(cls) -> Text:
         return "messenger"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def api_from_env(cls) -> Optional[MessengerApi]:
         config = MessengerConfig.from_env()
-        if config is None:
-            logger.warning(
-                "Messenger channel is off (its webhook answers 503); missing: %s",
-                ", ".join(missing_from_env(SECRETS)),
-            )
-            return cls(None)
-        return cls(MessengerApi(config))
+        return MessengerApi(config) if config else None
 
-    def __init__(self, api: Optional[MessengerApi]) -> None:
-        self.api = api
-        self.seen = RecentIds()
-        self.turns = BackgroundTurns()
-
-    def get_output_channel(self) -> Optional[OutputChannel]:
-        return MessengerOutput(self.api) if self.api else None
+    def output(self) -> MessengerOutput:
+        return MessengerOutput(self.api)
 
     def staff_output_channel(self) -> Optional[OutputChannel]:
         """The output for a staff member's replies: tagged HUMAN_AGENT."""
         return MessengerOutput(self.api, tag=HUMAN_AGENT) if self.api else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        messenger = Blueprint("messenger_webhook", __name__)
-
-        @messenger.route("/", methods=["GET"])
-        async def health(_request: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.api else "not configured"})
+        messenger = self.platform_blueprint("messenger_webhook")
 
         @messenger.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
@@ -365,15 +333,10 @@ class MessengerInput(InputChannel):
             fresh = [m for m in messages if self.seen.first_time(m.message_id)]
             for psid, own in _by_sender(fresh).items():
                 self.turns.start(
-                    self._turns(on_new_message, MessengerOutput(self.api), psid, own),
+                    self._turns(on_new_message, self.output(), psid, own),
                     f"Messenger turns of {masked(psid)}",
                 )
             return response.text("EVENT_RECEIVED")
-
-        @messenger.listener("after_server_stop")
-        async def close(_app: Any, _loop: Any) -> None:
-            if self.api is not None:
-                await self.api.close()
 
         return messenger
 
@@ -385,21 +348,11 @@ class MessengerInput(InputChannel):
         messages: List[Incoming],
     ) -> None:
         """One user's messages of a delivery, in order."""
-        conversation = conversation_id(psid)
         for message in messages:
             await output.api.typing(psid)
-            user_message = UserMessage(
-                message.text,
-                output,
-                conversation,
-                input_channel=self.name(),
-                message_id=message.message_id,
+            await self.run_turn(
+                on_new_message, output, conversation_id(psid), message.text, message.message_id
             )
-            try:
-                await on_new_message(user_message)
-            except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
-                logger.exception("Messenger message from %s failed", masked(psid))
-                await output.deliver(conversation, BUSY)
 
 
 def _by_sender(messages: List[Incoming]) -> Dict[str, List[Incoming]]:

@@ -1,8 +1,9 @@
 """What the platform webhooks (Zalo OA, Messenger) share.
 
-Secrets come from the environment, all or nothing; message ids already seen are remembered in
-bounded memory (platforms retry deliveries); bot turns run after the webhook has answered, with
-failures logged; user ids are masked in logs.
+Secrets come from the environment, all or nothing, and without them a channel is off (503);
+message ids already seen are remembered in bounded memory (platforms retry deliveries); bot
+turns run after the webhook has answered, with failures logged and the citizen told politely;
+user ids are masked in logs.
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ import asyncio
 import logging
 import os
 from collections import OrderedDict
-from typing import Awaitable, Dict, List, Optional, Sequence, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set, Text, Tuple
 
-from sanic import response
+import aiohttp
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.channels.rest import BUSY
+from bot.channels.shaping import ShapedOutput
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +90,102 @@ def body_too_large(body: Optional[bytes]) -> bool:
 def refuse(status: int, reason: str) -> HTTPResponse:
     """A webhook's clean 4xx/5xx: JSON with the reason; nothing reaches the bot."""
     return response.json({"error": reason}, status=status)
+
+
+class PlatformApi:
+    """A platform API client's plumbing: one HTTP session, JSON answers, exponential back-off."""
+
+    def __init__(self, attempts: int = 4, retry_delay: float = 1.0) -> None:
+        self._attempts = attempts
+        self._retry_delay = retry_delay
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _pause(self, attempt: int) -> None:
+        if attempt + 1 < self._attempts:
+            await asyncio.sleep(self._retry_delay * 2**attempt)
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        return self._session
+
+    @staticmethod
+    async def _answer(reply: aiohttp.ClientResponse) -> Tuple[int, Dict[str, Any]]:
+        """The status and JSON object of a reply ({} when the body is not an object)."""
+        answer = await reply.json(content_type=None)
+        return reply.status, answer if isinstance(answer, dict) else {}
+
+
+class PlatformInput(InputChannel):
+    """A platform's webhook channel: off without its secrets, a health route, a duplicate
+    filter, bot turns in the background, and its API client closed when the server stops."""
+
+    label = ""  # how logs name the platform
+    secrets: Sequence[str] = ()
+
+    def __init__(self, api: Optional[Any]) -> None:
+        self.api = api
+        self.seen = RecentIds()
+        self.turns = BackgroundTurns()
+
+    @classmethod
+    def api_from_env(cls) -> Optional[Any]:
+        """The platform's API client configured from the environment, or None."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        api = cls.api_from_env()
+        if api is None:
+            logger.warning(
+                "%s channel is off (its webhook answers 503); missing: %s",
+                cls.label,
+                ", ".join(missing_from_env(cls.secrets)),
+            )
+        return cls(api)
+
+    def output(self) -> ShapedOutput:
+        """A new output channel to the platform (only called when the API is configured)."""
+        raise NotImplementedError
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return self.output() if self.api else None
+
+    def platform_blueprint(self, name: str) -> Blueprint:
+        """The channel's blueprint with its health route and closing listener."""
+        blueprint = Blueprint(name, __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_request: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.api else "not configured"})
+
+        @blueprint.listener("after_server_stop")
+        async def close(_app: Any, _loop: Any) -> None:
+            if self.api is not None:
+                await self.api.close()
+
+        return blueprint
+
+    async def run_turn(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        output: ShapedOutput,
+        conversation: str,
+        text: str,
+        message_id: str,
+    ) -> None:
+        """One bot turn; when it fails, the citizen is told the system is busy."""
+        message = UserMessage(
+            text, output, conversation, input_channel=self.name(), message_id=message_id
+        )
+        try:
+            await on_new_message(message)
+        except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
+            logger.exception("%s message in %s failed", self.label, masked(conversation))
+            await output.deliver(conversation, BUSY)

@@ -38,19 +38,17 @@ from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import BUSY
 from bot.channels.shaping import Limits, Reply, ShapedOutput
 from bot.channels.webhooks import (
-    BackgroundTurns,
-    RecentIds,
+    PlatformApi,
+    PlatformInput,
     body_too_large,
     masked,
-    missing_from_env,
     refuse,
     secrets_from_env,
 )
@@ -134,7 +132,7 @@ class ZaloAuthError(Exception):
     """Zalo refused to refresh the OA's tokens."""
 
 
-class ZaloApi:
+class ZaloApi(PlatformApi):
     """Sends consultation messages through the OA API; handles token, rate and user errors."""
 
     def __init__(
@@ -144,11 +142,9 @@ class ZaloApi:
         attempts: int = 4,
         retry_delay: float = 1.0,
     ) -> None:
+        super().__init__(attempts, retry_delay)
         self.config = config
         self.tokens = TokenKeeper(store, self._renew)
-        self._attempts = attempts
-        self._retry_delay = retry_delay
-        self._session: Optional[aiohttp.ClientSession] = None
 
     async def send(self, user_id: str, message: Dict[str, Any]) -> bool:
         """Send one message to ``user_id``; False (and a log line) when it could not be sent."""
@@ -204,12 +200,6 @@ class ZaloApi:
         logger.error("Zalo reply to %s not sent after %d attempts", who, self._attempts)
         return False
 
-    async def close(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
     async def _post_message(
         self, token: str, user_id: str, message: Dict[str, Any]
     ) -> tuple[int, Dict[str, Any]]:
@@ -219,8 +209,7 @@ class ZaloApi:
             json=body,
             headers={"access_token": token},
         ) as reply:
-            answer = await reply.json(content_type=None)
-            return reply.status, answer if isinstance(answer, dict) else {}
+            return await self._answer(reply)
 
     async def _renew(self, refresh_token: str) -> Tokens:
         try:
@@ -244,15 +233,6 @@ class ZaloApi:
         return Tokens(
             answer["access_token"], answer["refresh_token"], utcnow() + timedelta(seconds=seconds)
         )
-
-    async def _pause(self, attempt: int) -> None:
-        if attempt + 1 < self._attempts:
-            await asyncio.sleep(self._retry_delay * 2**attempt)
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
-        return self._session
 
 
 def message_body(reply: Reply) -> Dict[str, Any]:
@@ -337,40 +317,29 @@ def signature_problem(config: ZaloConfig, event: Dict[str, Any], body: bytes, he
     return ""
 
 
-class ZaloInput(InputChannel):
+class ZaloInput(PlatformInput):
     """The Zalo OA webhook: checks, acknowledges at once, runs the bot turn in the background."""
+
+    label = "Zalo OA"
+    secrets = SECRETS
 
     @classmethod
     def name(cls) -> Text:
         return "zalo"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def api_from_env(cls) -> Optional[ZaloApi]:
         config = ZaloConfig.from_env()
         if config is None:
-            logger.warning(
-                "Zalo OA channel is off (its webhook answers 503); missing: %s",
-                ", ".join(missing_from_env(SECRETS)),
-            )
-            return cls(None)
+            return None
         seed = Tokens(config.access_token, config.refresh_token)
-        store = TokenStore(make_engine(database_url()), config.app_id, seed)
-        return cls(ZaloApi(config, store))
+        return ZaloApi(config, TokenStore(make_engine(database_url()), config.app_id, seed))
 
-    def __init__(self, api: Optional[ZaloApi]) -> None:
-        self.api = api
-        self.seen = RecentIds()
-        self.turns = BackgroundTurns()
-
-    def get_output_channel(self) -> Optional[OutputChannel]:
-        return ZaloOutput(self.api) if self.api else None
+    def output(self) -> ZaloOutput:
+        return ZaloOutput(self.api)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        zalo = Blueprint("zalo_webhook", __name__)
-
-        @zalo.route("/", methods=["GET"])
-        async def health(_request: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.api else "not configured"})
+        zalo = self.platform_blueprint("zalo_webhook")
 
         @zalo.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -395,34 +364,15 @@ class ZaloInput(InputChannel):
                 return refuse(400, str(error))
             if message and self.seen.first_time(message.message_id):
                 self.turns.start(
-                    self._turn(on_new_message, ZaloOutput(self.api), message),
+                    self.run_turn(
+                        on_new_message,
+                        self.output(),
+                        conversation_id(message.user_id),
+                        message.text,
+                        message.message_id,
+                    ),
                     f"Zalo turn of {masked(message.user_id)}",
                 )
             return response.json({"status": "ok"})
 
-        @zalo.listener("after_server_stop")
-        async def close(_app: Any, _loop: Any) -> None:
-            if self.api is not None:
-                await self.api.close()
-
         return zalo
-
-    async def _turn(
-        self,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        output: ZaloOutput,
-        message: Incoming,
-    ) -> None:
-        conversation = conversation_id(message.user_id)
-        user_message = UserMessage(
-            message.text,
-            output,
-            conversation,
-            input_channel=self.name(),
-            message_id=message.message_id,
-        )
-        try:
-            await on_new_message(user_message)
-        except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
-            logger.exception("Zalo message from %s failed", masked(message.user_id))
-            await output.deliver(conversation, BUSY)
