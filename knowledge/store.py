@@ -22,6 +22,12 @@ def database_url() -> str:
     return os.environ.get("KNOWLEDGE_DB_URL", DEFAULT_DB_URL)
 
 
+# A transaction that reads, then writes what it read, takes SQLite's write lock when it begins
+# (``session.connection(execution_options={WRITE_LOCK_OPTION: True})``): otherwise a
+# concurrent writer makes its first write fail at once with "database is locked".
+WRITE_LOCK_OPTION = "sqlite_write_lock"
+
+
 def make_engine(url: str) -> Engine:
     """An engine; SQLite gets foreign keys, its folder created and working savepoints."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -38,7 +44,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN")
+            immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

@@ -29,11 +29,12 @@ from bot.handoff.models import (
     Ticket,
     TicketEvent,
 )
-from knowledge.store import database_url, make_engine
+from knowledge.store import WRITE_LOCK_OPTION, database_url, make_engine
 
 DEFAULT_WAIT_MINUTES = 5
 OPEN_STATUSES = (WAITING, TAKEN)
 TAKEABLE_STATUSES = (WAITING, CALLBACK)
+PENDING_STATUSES = (WAITING, TAKEN, CALLBACK)
 SEEN_RESOLUTION = dt.timedelta(minutes=1)  # how often a session's last_seen_at is written
 
 
@@ -129,12 +130,14 @@ class HandoffStore:
         return max(1, round(per_ticket * position))
 
     def request_callback(self, sender_id: str, phone: str, channel: str, summary: str) -> Ticket:
-        """Record a call-back request (outside office hours, or after nobody took a ticket)."""
+        """Record a call-back request (outside office hours, or after nobody took a ticket);
+        a repeated request updates the pending one (a corrected phone number, say)."""
         now = utcnow()
         with self.session() as session, session.begin():
+            _lock_for_writing(session)
             ticket = session.scalars(
                 select(Ticket)
-                .where(Ticket.sender_id == sender_id, Ticket.status.in_(OPEN_STATUSES))
+                .where(Ticket.sender_id == sender_id, Ticket.status.in_(PENDING_STATUSES))
                 .order_by(Ticket.id.desc())
             ).first()
             if ticket is None:
@@ -155,6 +158,7 @@ class HandoffStore:
     def rate_last_closed(self, sender_id: str, rating: int) -> bool:
         """Store the citizen's rating on their last closed ticket."""
         with self.session() as session, session.begin():
+            _lock_for_writing(session)
             ticket = session.scalars(
                 select(Ticket)
                 .where(Ticket.sender_id == sender_id, Ticket.status == CLOSED)
@@ -404,6 +408,12 @@ class HandoffStore:
             session.execute(
                 delete(StaffSession).where(StaffSession.token_hash == _token_hash(token))
             )
+
+
+def _lock_for_writing(session: Session) -> None:
+    """Start the session's transaction holding the write lock (SQLite), before it reads what
+    it will change."""
+    session.connection(execution_options={WRITE_LOCK_OPTION: True})
 
 
 def _token_hash(token: str) -> str:
