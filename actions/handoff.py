@@ -210,6 +210,23 @@ class ActionStoreCallback(Action):
         return [SlotSet("callback_phone", None), SlotSet("handoff_reason", None)]
 
 
+class ActionStopCallback(Action):
+    """The citizen wants no call-back: nothing is noted, and a ticket still waiting for staff
+    is withdrawn, since the citizen goes on with the bot."""
+
+    def name(self) -> Text:
+        return "action_stop_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        withdrawn = store().withdraw(tracker.sender_id)
+        dispatcher.utter_message(
+            response="utter_handoff_withdrawn" if withdrawn else "utter_callback_stopped"
+        )
+        return [SlotSet("callback_phone", None), SlotSet("handoff_reason", None)]
+
+
 class ActionAskRating(Action):
     """After staff closed the ticket: the bot is back, and asks how the help was."""
 

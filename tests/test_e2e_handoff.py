@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional
 import pytest
 
 from bot.handoff.models import CLOSED, WAITING
-from bot.handoff.store import HandoffStore
+from bot.handoff.store import WITHDRAWN, HandoffStore
 from tests.conftest import BRIDGE_TOKEN
 from tests.test_e2e_rest import Citizen
 
@@ -78,3 +78,25 @@ def test_bridge_refuses_forged_or_missing_tokens(handoff_servers) -> None:  # no
     assert bridge(handoff_servers, "close", {"ticket_id": 1}, token="forged")[0] == 401
     assert bridge(handoff_servers, "close", {"ticket_id": 999999})[0] == 404
     assert bridge(handoff_servers, "reply", {"ticket_id": "x"})[0] == 404
+
+
+def test_nobody_free_the_citizen_goes_on_with_the_bot(handoff_servers) -> None:  # noqa: ANN001
+    servers = handoff_servers
+    citizen = Citizen(servers)
+    citizen.text("cho tôi gặp cán bộ")
+    store = HandoffStore.open(servers.knowledge_db_url)
+    ticket = store.open_ticket(citizen.sender)
+    assert ticket.status == WAITING
+
+    status, _ = bridge(servers, "timeout", {"ticket_id": ticket.id})
+    assert status == 200
+    offer = " ".join(m.get("text", "") for m in outbox(servers, citizen))
+    assert "đều đang bận" in offer and "số điện thoại" in offer
+
+    answer = citizen.text("thôi không cần")
+    assert "đã hủy yêu cầu gặp cán bộ" in answer
+    withdrawn = store.ticket(ticket.id)
+    assert withdrawn.status == CLOSED and withdrawn.closed_at is not None
+    assert withdrawn.events[-1].text == WITHDRAWN and withdrawn.events[-1].author_id is None
+    assert store.open_ticket(citizen.sender) is None
+    assert "Hồ sơ cần chuẩn bị" in citizen.text("chứng thực chữ ký cần giấy tờ gì")

@@ -7,8 +7,8 @@ import multiprocessing
 from pathlib import Path
 from typing import List
 
-from bot.handoff.models import CALLBACK
-from bot.handoff.store import HandoffStore
+from bot.handoff.models import CALLBACK, CLOSED
+from bot.handoff.store import WITHDRAWN, HandoffStore
 
 PROCESSES = 6
 ROUNDS = 30
@@ -54,3 +54,20 @@ def test_concurrent_callbacks_and_ratings_all_land(tmp_path: Path) -> None:
         tickets = [t for t in queue if t.sender_id == f"citizen-{index}"]
         assert [(t.status, t.callback_phone) for t in tickets] == [(CALLBACK, "0912345678")]
     assert [store.ticket(id_).rating for id_ in closed] == [1 + (ROUNDS - 1) % 5] * PROCESSES
+
+
+def test_only_a_waiting_ticket_is_withdrawn(tmp_path: Path) -> None:
+    store = HandoffStore.open(f"sqlite:///{tmp_path / 'handoff.db'}")
+    staff = store.create_staff("op", "Operator", "a long enough password")
+    waiting = store.create_ticket("rest", "waiting", "request_human", None, "", [])
+    taken = store.create_ticket("rest", "taken", "request_human", None, "", [])
+    store.take(taken.id, staff)
+    store.request_callback("callback", "0912345678", "rest", "xin gọi lại")
+
+    assert store.withdraw("waiting").id == waiting.id
+    assert store.ticket(waiting.id).status == CLOSED
+    assert [e.text for e in store.ticket(waiting.id).events] == [WITHDRAWN]
+    assert store.withdraw("waiting") is None
+    assert store.withdraw("taken") is None and store.withdraw("callback") is None
+    assert store.withdraw("nobody") is None
+    assert {t.sender_id for t in store.queue()} == {"taken", "callback"}

@@ -32,6 +32,7 @@ from bot.handoff.models import (
 from knowledge.store import WRITE_LOCK_OPTION, database_url, make_engine
 
 DEFAULT_WAIT_MINUTES = 5
+WITHDRAWN = "Công dân không chờ cán bộ nữa, tiếp tục hỏi trợ lý ảo"
 OPEN_STATUSES = (WAITING, TAKEN)
 TAKEABLE_STATUSES = (WAITING, CALLBACK)
 PENDING_STATUSES = (WAITING, TAKEN, CALLBACK)
@@ -153,6 +154,26 @@ class HandoffStore:
             ticket.status = CALLBACK
             ticket.callback_phone = phone
             ticket.last_activity_at = now
+        return ticket
+
+    def withdraw(self, sender_id: str) -> Optional[Ticket]:
+        """Close the conversation's waiting ticket: the citizen chose to go on with the bot
+        (after being told nobody is free). None when no ticket was waiting."""
+        now = utcnow()
+        with self.session() as session, session.begin():
+            _lock_for_writing(session)
+            ticket = session.scalars(
+                select(Ticket)
+                .where(Ticket.sender_id == sender_id, Ticket.status == WAITING)
+                .order_by(Ticket.id.desc())
+            ).first()
+            if ticket is None:
+                return None
+            ticket.status = CLOSED
+            ticket.closed_at = ticket.last_activity_at = now
+            session.add(
+                TicketEvent(ticket_id=ticket.id, kind="status", text=WITHDRAWN, created_at=now)
+            )
         return ticket
 
     def rate_last_closed(self, sender_id: str, rating: int) -> bool:
