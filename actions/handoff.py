@@ -210,6 +210,19 @@ class ActionStoreCallback(Action):
         return [SlotSet("callback_phone", None), SlotSet("handoff_reason", None)]
 
 
+class ActionHandoffTaken(Action):
+    """Staff took the ticket after the bot had resumed: say so, and pause the bot again."""
+
+    def name(self) -> Text:
+        return "action_handoff_taken"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_handoff_taken")
+        return [SlotSet("callback_phone", None), ConversationPaused()]
+
+
 class ActionStopCallback(Action):
     """The citizen wants no call-back: nothing is noted, and a ticket still waiting for staff
     is withdrawn, since the citizen goes on with the bot."""

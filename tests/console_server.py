@@ -174,7 +174,7 @@ class FakeBridge(FakeServer):
         self.down = False
 
     def routes(self, app: web.Application) -> None:
-        app.router.add_post("/webhooks/staff/{action:reply|close|timeout}", self._act)
+        app.router.add_post("/webhooks/staff/{action:reply|close|timeout|take}", self._act)
         app.router.add_get("/webhooks/staff/transcript", self._transcript)
 
     def calls_of(self, action: str) -> List[Dict[str, Any]]:
@@ -205,6 +205,8 @@ class FakeBridge(FakeServer):
         self._record(self.calls, (action, body))
         if action == "reply":
             return web.json_response({"delivered": self.delivered})
+        if action == "take":
+            return web.json_response({"paused": True, "told": True})
         return web.json_response({"resumed": True})
 
     async def _transcript(self, request: web.Request) -> web.Response:

@@ -244,3 +244,25 @@ def test_the_ticket_stream_shows_the_citizens_new_message(
         assert [m["text"] for m in update["conversation"]] == ["cán bộ ơi, tôi vẫn đang chờ"]
     finally:
         stream.close()
+
+
+def test_taking_a_ticket_after_its_timeout_offer_pauses_the_bot(
+    operator: StaffClient, store: HandoffStore, healthy_bridge: FakeBridge
+) -> None:
+    def takes(ticket: Ticket) -> list:
+        return [c for c in healthy_bridge.calls_of("take") if c["ticket_id"] == ticket.id]
+
+    fresh, told, called_back, unreachable = (open_ticket(store) for _ in range(4))
+    for ticket in (told, called_back, unreachable):
+        assert store.mark_timeout_notified(ticket.id)
+    store.request_callback(called_back.sender_id, "0912345678", "rest", "xin gọi lại")
+
+    for ticket in (fresh, told, called_back):
+        assert operator.post(f"/api/tickets/{ticket.id}/take")[0] == 200
+    assert takes(fresh) == [] and takes(called_back) == []  # still paused; a phone call
+    assert takes(told) == [{"ticket_id": told.id}]
+
+    healthy_bridge.down = True
+    status, body = operator.post(f"/api/tickets/{unreachable.id}/take")
+    assert status == 502 and "trợ lý ảo vẫn đang trả lời" in body["error"]
+    assert store.ticket(unreachable.id).status == "taken"

@@ -100,3 +100,33 @@ def test_nobody_free_the_citizen_goes_on_with_the_bot(handoff_servers) -> None: 
     assert withdrawn.events[-1].text == WITHDRAWN and withdrawn.events[-1].author_id is None
     assert store.open_ticket(citizen.sender) is None
     assert "Hồ sơ cần chuẩn bị" in citizen.text("chứng thực chữ ký cần giấy tờ gì")
+
+
+def test_staff_take_a_ticket_after_the_timeout_offer(handoff_servers) -> None:  # noqa: ANN001
+    servers = handoff_servers
+    citizen = Citizen(servers)
+    citizen.text("cho tôi gặp cán bộ")
+    store = HandoffStore.open(servers.knowledge_db_url)
+    ticket = store.open_ticket(citizen.sender)
+    assert bridge(servers, "timeout", {"ticket_id": ticket.id})[0] == 200
+    assert "đều đang bận" in outbox(servers, citizen)[0]["text"]
+
+    # The citizen has not answered the call-back question when a staff member takes the ticket.
+    assert bridge(servers, "take", {"ticket_id": ticket.id}) == (
+        200,
+        {"paused": True, "told": True},
+    )
+    assert "đã tiếp nhận" in outbox(servers, citizen)[0]["text"]
+    assert citizen.say("vâng, tôi đợi") == []  # the bot is silent again; nothing is lost
+    status, transcript = bridge(servers, f"transcript?ticket_id={ticket.id}")
+    assert status == 200 and transcript["messages"][-1]["text"] == "vâng, tôi đợi"
+
+    # A second take (a transfer, a retry) does not tell the citizen again.
+    assert bridge(servers, "take", {"ticket_id": ticket.id}) == (
+        200,
+        {"paused": True, "told": False},
+    )
+    assert outbox(servers, citizen) == []
+    store.close(ticket.id, store.create_staff("minh", "Minh", "mat-khau-dai-456"))
+    assert bridge(servers, "close", {"ticket_id": ticket.id})[0] == 200
+    assert "đánh giá" in outbox(servers, citizen)[0]["text"]

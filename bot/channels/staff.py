@@ -7,6 +7,9 @@ Mounted at /webhooks/staff/ and authenticated with ``X-Staff-Bridge-Token`` (the
   channel (``bot.channels.delivery``) and record it in the conversation.
 - ``POST close {"ticket_id"}``: resume the bot and ask the citizen to rate the help.
 - ``POST timeout {"ticket_id"}``: tell the citizen nobody is free yet; offer a call-back.
+- ``POST take {"ticket_id"}``: staff took a ticket after its citizen was told nobody was free
+  (the bot answered again meanwhile): tell the citizen and pause the bot again. A conversation
+  that is still paused is left as it is.
 - ``GET transcript?ticket_id=N``: the conversation since the ticket opened (stored redacted).
 """
 
@@ -35,6 +38,7 @@ TOKEN_ENV = "STAFF_BRIDGE_TOKEN"
 HEADER = "X-Staff-Bridge-Token"
 CLOSED_INTENT = "EXTERNAL_handoff_closed"
 TIMEOUT_INTENT = "EXTERNAL_handoff_timeout"
+TAKEN_INTENT = "EXTERNAL_handoff_taken"
 
 
 def _json_error(status: int, reason: str) -> HTTPResponse:
@@ -115,6 +119,10 @@ class StaffBridge(InputChannel):
             await _resume_with(request.app, ticket, TIMEOUT_INTENT)
             return response.json({"resumed": True})
 
+        async def take(request: Request, ticket: Ticket) -> HTTPResponse:
+            told = await _pause_for_staff(request.app, ticket)
+            return response.json({"paused": True, "told": told})
+
         async def transcript(request: Request, ticket: Ticket) -> HTTPResponse:
             tracker = await request.app.ctx.agent.tracker_store.retrieve(ticket.sender_id)
             since = ticket.created_at.replace(tzinfo=dt.timezone.utc).timestamp()
@@ -123,6 +131,7 @@ class StaffBridge(InputChannel):
         bridge.add_route(guarded(reply), "/reply", methods=["POST"])
         bridge.add_route(guarded(close), "/close", methods=["POST"])
         bridge.add_route(guarded(timeout), "/timeout", methods=["POST"])
+        bridge.add_route(guarded(take), "/take", methods=["POST"])
         bridge.add_route(guarded(transcript), "/transcript", methods=["GET"])
         return bridge
 
@@ -151,6 +160,18 @@ async def _resume_with(app: Any, ticket: Ticket, intent: str) -> None:
         # The paused turn never reached action_listen; without it no rule matches the next turn.
         tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
         await agent.processor.trigger_external_user_uttered(intent, None, tracker, output)
+
+
+async def _pause_for_staff(app: Any, ticket: Ticket) -> bool:
+    """Run the "staff took it" turn unless the bot is paused already; whether it ran."""
+    agent = app.ctx.agent
+    async with agent.lock_store.lock(ticket.sender_id):
+        tracker = await agent.tracker_store.get_or_create_tracker(ticket.sender_id)
+        if tracker.is_paused():
+            return False
+        output = _output_channel(app, ticket.channel)
+        await agent.processor.trigger_external_user_uttered(TAKEN_INTENT, None, tracker, output)
+    return True
 
 
 def _messages(events: List[Any], since: float) -> List[Dict[str, str]]:

@@ -64,6 +64,12 @@ class StaffBridge:
         """Tell the citizen nobody is free yet and offer a call-back."""
         await self._call("POST", "timeout", json={"ticket_id": ticket_id})
 
+    async def take(self, ticket_id: int) -> bool:
+        """Pause the bot for a ticket taken after its timeout offer; whether the citizen was
+        told (False when the conversation was still paused)."""
+        body = await self._call("POST", "take", json={"ticket_id": ticket_id})
+        return bool(body.get("told"))
+
     async def transcript(self, ticket_id: int) -> List[Dict[str, str]]:
         """The conversation since the ticket opened: ``[{"who", "text", "at"}]``."""
         body = await self._call("GET", "transcript", params={"ticket_id": str(ticket_id)})

@@ -10,6 +10,8 @@
 
 A reply and a close go through the staff bridge first; the ticket changes only when the bridge
 accepted, so a failure leaves nothing half done and the staff member can try again.
+Taking a ticket whose citizen was already told that nobody was free (the bot answers again by
+then) also asks the bridge to tell the citizen and pause the bot.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from bot.console.describe import (
     ticket_view,
 )
 from bot.console.lookup import LIVE_INDEX
-from bot.handoff.models import Ticket
+from bot.handoff.models import WAITING, Ticket
 from bot.privacy import redact
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,10 @@ EMPTY_REPLY = "Vui lòng nhập nội dung trả lời."
 LONG_REPLY = "Tin nhắn dài quá 2.000 ký tự, vui lòng rút gọn."
 NO_TARGET = "Vui lòng chọn một cán bộ khác đang làm việc."
 BRIDGE_DOWN = "Chưa kết nối được với trợ lý ảo. Vui lòng thử lại sau ít phút."
+NOT_PAUSED = (
+    "Đã tiếp nhận phiếu, nhưng chưa kết nối được với trợ lý ảo để tạm dừng nó: người dân chưa "
+    "được báo, và trợ lý ảo vẫn đang trả lời."
+)
 
 
 def procedure_names(app: web.Application) -> ProcedureName:
@@ -159,10 +165,18 @@ async def staff_members(request: web.Request) -> web.Response:
 
 
 async def take(request: web.Request) -> web.Response:
-    await _load(request)
+    before = await _load(request)
     taken = await asyncio.to_thread(request.app[STORE].take, _ticket_id(request), staff_of(request))
     if taken is None:
         return _error(409, ALREADY_TAKEN)
+    if before.status == WAITING and before.timeout_notified_at is not None:
+        # The citizen was told nobody was free and the bot answers again: pause it.
+        try:
+            await request.app[BRIDGE].take(taken.id)
+        except BridgeError as error:
+            logger.warning("Bot not paused for taken ticket %d: %s", taken.id, error)
+            await request.app[live.CHANGES].notify()
+            return _error(502, NOT_PAUSED)
     return await _changed(request, taken.id)
 
 
