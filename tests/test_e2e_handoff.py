@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import pytest
 
-from bot.handoff.models import CLOSED, WAITING
+from bot.handoff.models import CLOSED, WAITING, Ticket
 from bot.handoff.store import WITHDRAWN, HandoffStore
 from tests.conftest import BRIDGE_TOKEN
 from tests.test_e2e_rest import Citizen
@@ -80,19 +80,21 @@ def test_bridge_refuses_forged_or_missing_tokens(handoff_servers) -> None:  # no
     assert bridge(handoff_servers, "reply", {"ticket_id": "x"})[0] == 404
 
 
-def test_nobody_free_the_citizen_goes_on_with_the_bot(handoff_servers) -> None:  # noqa: ANN001
-    servers = handoff_servers
+def timed_out(servers) -> Tuple[Citizen, HandoffStore, Ticket]:  # noqa: ANN001
+    """A citizen who asked for a person and was told, after the timeout, that nobody is free."""
     citizen = Citizen(servers)
     citizen.text("cho tôi gặp cán bộ")
     store = HandoffStore.open(servers.knowledge_db_url)
     ticket = store.open_ticket(citizen.sender)
     assert ticket.status == WAITING
-
-    status, _ = bridge(servers, "timeout", {"ticket_id": ticket.id})
-    assert status == 200
+    assert bridge(servers, "timeout", {"ticket_id": ticket.id})[0] == 200
     offer = " ".join(m.get("text", "") for m in outbox(servers, citizen))
     assert "đều đang bận" in offer and "số điện thoại" in offer
+    return citizen, store, ticket
 
+
+def test_nobody_free_the_citizen_goes_on_with_the_bot(handoff_servers) -> None:  # noqa: ANN001
+    citizen, store, ticket = timed_out(handoff_servers)
     answer = citizen.text("thôi không cần")
     assert "đã hủy yêu cầu gặp cán bộ" in answer
     withdrawn = store.ticket(ticket.id)
@@ -104,12 +106,7 @@ def test_nobody_free_the_citizen_goes_on_with_the_bot(handoff_servers) -> None: 
 
 def test_staff_take_a_ticket_after_the_timeout_offer(handoff_servers) -> None:  # noqa: ANN001
     servers = handoff_servers
-    citizen = Citizen(servers)
-    citizen.text("cho tôi gặp cán bộ")
-    store = HandoffStore.open(servers.knowledge_db_url)
-    ticket = store.open_ticket(citizen.sender)
-    assert bridge(servers, "timeout", {"ticket_id": ticket.id})[0] == 200
-    assert "đều đang bận" in outbox(servers, citizen)[0]["text"]
+    citizen, store, ticket = timed_out(servers)
 
     # The citizen has not answered the call-back question when a staff member takes the ticket.
     assert bridge(servers, "take", {"ticket_id": ticket.id}) == (

@@ -8,7 +8,7 @@ import hashlib
 import secrets
 import statistics
 from functools import lru_cache
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import bcrypt
 from sqlalchemy import delete, select, update
@@ -99,11 +99,7 @@ class HandoffStore:
     def open_ticket(self, sender_id: str) -> Optional[Ticket]:
         """The conversation's ticket that staff have not closed yet."""
         with self.session() as session:
-            return session.scalars(
-                select(Ticket)
-                .where(Ticket.sender_id == sender_id, Ticket.status.in_(OPEN_STATUSES))
-                .order_by(Ticket.id.desc())
-            ).first()
+            return _latest_ticket(session, sender_id, OPEN_STATUSES)
 
     def ticket(self, ticket_id: int) -> Optional[Ticket]:
         with self.session() as session:
@@ -136,11 +132,7 @@ class HandoffStore:
         now = utcnow()
         with self.session() as session, session.begin():
             _lock_for_writing(session)
-            ticket = session.scalars(
-                select(Ticket)
-                .where(Ticket.sender_id == sender_id, Ticket.status.in_(PENDING_STATUSES))
-                .order_by(Ticket.id.desc())
-            ).first()
+            ticket = _latest_ticket(session, sender_id, PENDING_STATUSES)
             if ticket is None:
                 ticket = Ticket(
                     channel=channel,
@@ -162,11 +154,7 @@ class HandoffStore:
         now = utcnow()
         with self.session() as session, session.begin():
             _lock_for_writing(session)
-            ticket = session.scalars(
-                select(Ticket)
-                .where(Ticket.sender_id == sender_id, Ticket.status == WAITING)
-                .order_by(Ticket.id.desc())
-            ).first()
+            ticket = _latest_ticket(session, sender_id, (WAITING,))
             if ticket is None:
                 return None
             ticket.status = CLOSED
@@ -180,11 +168,7 @@ class HandoffStore:
         """Store the citizen's rating on their last closed ticket."""
         with self.session() as session, session.begin():
             _lock_for_writing(session)
-            ticket = session.scalars(
-                select(Ticket)
-                .where(Ticket.sender_id == sender_id, Ticket.status == CLOSED)
-                .order_by(Ticket.closed_at.desc())
-            ).first()
+            ticket = _latest_ticket(session, sender_id, (CLOSED,), newest=Ticket.closed_at)
             if ticket is None:
                 return False
             ticket.rating = rating
@@ -429,6 +413,17 @@ class HandoffStore:
             session.execute(
                 delete(StaffSession).where(StaffSession.token_hash == _token_hash(token))
             )
+
+
+def _latest_ticket(
+    session: Session, sender_id: str, statuses: Tuple[str, ...], newest: Any = Ticket.id
+) -> Optional[Ticket]:
+    """The conversation's latest ticket in one of ``statuses`` (latest by ``newest``)."""
+    return session.scalars(
+        select(Ticket)
+        .where(Ticket.sender_id == sender_id, Ticket.status.in_(statuses))
+        .order_by(newest.desc())
+    ).first()
 
 
 def _lock_for_writing(session: Session) -> None:
