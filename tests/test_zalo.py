@@ -167,6 +167,19 @@ async def test_seeded_tokens_of_unknown_expiry_are_refreshed_at_first_use(
     assert stored_tokens(tmp_path).expires_at is not None
 
 
+async def test_first_concurrent_sends_of_a_new_deployment_all_go_out(
+    fake_zalo: FakeZalo, tmp_path: Path
+) -> None:
+    """Nothing stored yet: the seed is stored once and refreshed once, and no send fails."""
+    api = make_api(fake_zalo, tmp_path)
+    results = await asyncio.gather(
+        *(api.send(f"user-{i}", {"text": "Xin chào"}) for i in range(10))
+    )
+    await api.close()
+    assert all(results) and len(fake_zalo.sent) == 10
+    assert fake_zalo.refreshes == ["access-1"]
+
+
 async def test_refused_token_is_refreshed_once_and_sends_are_retried(
     fake_zalo: FakeZalo, tmp_path: Path
 ) -> None:

@@ -32,6 +32,8 @@ from sqlalchemy import Column, DateTime, String, Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
+from knowledge.store import WRITE_LOCK_OPTION
+
 logger = logging.getLogger(__name__)
 
 Base = declarative_base()
@@ -91,6 +93,8 @@ class TokenStore:
     def save(self, tokens: Tokens) -> None:
         """Keep ``tokens`` as the current pair."""
         with self._sessions() as session, session.begin():
+            # merge reads the row before writing it: take SQLite's write lock first.
+            session.connection(execution_options={WRITE_LOCK_OPTION: True})
             session.merge(
                 StoredTokens(
                     app_id=self._app_id,
@@ -111,6 +115,7 @@ class TokenKeeper:
         self._renew = renew
         self._tokens: Optional[Tokens] = None
         self._lock = asyncio.Lock()
+        self._loading = asyncio.Lock()
 
     async def access_token(self) -> str:
         """An access token that does not expire within the refresh margin."""
@@ -137,5 +142,7 @@ class TokenKeeper:
 
     async def _current(self) -> Tokens:
         if self._tokens is None:
-            self._tokens = await asyncio.to_thread(self._store.load)
+            async with self._loading:  # the first sends arrive together: one load
+                if self._tokens is None:
+                    self._tokens = await asyncio.to_thread(self._store.load)
         return self._tokens
