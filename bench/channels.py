@@ -16,6 +16,7 @@ import os
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Awaitable, Callable, Dict, List, Tuple
 
@@ -118,6 +119,9 @@ async def measure(
 ) -> Dict[str, Tuple[Timings, float]]:
     """Per channel: the timings and the wall-clock seconds of ``users`` concurrent citizens."""
     results: Dict[str, Tuple[Timings, float]] = {}
+    # Each webhook citizen blocks a thread while it waits for its reply; the default pool
+    # (cores + 4 threads) would make some citizens queue for a thread, not for the bot.
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=2 * users))
     async with aiohttp.ClientSession() as session:
         await rest_citizen(  # warm-up: the action server loads the knowledge base on first use
             session, f"{servers.url}/webhooks/rest/webhook", 1, {"ack": [], "reply": []}
