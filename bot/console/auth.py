@@ -34,7 +34,7 @@ from bot.console.context import (
     session_of,
     staff_of,
 )
-from bot.handoff.models import SUPERVISOR, StaffAccount
+from bot.handoff.models import SUPERVISOR, StaffAccount, StaffSession
 
 logger = logging.getLogger(__name__)
 
@@ -122,18 +122,23 @@ def _public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith("/static/")
 
 
-@web.middleware
-async def require_staff(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Lets in signed-in staff only; state-changing requests also need the CSRF token."""
-    if _public(request.path):
-        return await handler(request)
+async def signed_in(request: web.Request) -> Optional[Tuple[StaffSession, StaffAccount]]:
+    """The live session of the request's cookie and its account, or None."""
     config = request.app[CONFIG]
-    found = await asyncio.to_thread(
+    return await asyncio.to_thread(
         request.app[STORE].session_staff,
         request.cookies.get(SESSION_COOKIE, ""),
         config.session_idle,
         config.session_lifetime,
     )
+
+
+@web.middleware
+async def require_staff(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Lets in signed-in staff only; state-changing requests also need the CSRF token."""
+    if _public(request.path):
+        return await handler(request)
+    found = await signed_in(request)
     if found is None:
         if request.path.startswith("/api/"):
             return _error(401, SIGN_IN_NEEDED)

@@ -17,8 +17,8 @@ from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp import web
 
-from bot.console.auth import SESSION_COOKIE
-from bot.console.context import CONFIG, STORE
+from bot.console.auth import signed_in
+from bot.console.context import CONFIG
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +70,6 @@ class Changes:
 CHANGES = web.AppKey("console_changes", Changes)
 
 
-async def _still_signed_in(request: web.Request) -> bool:
-    config = request.app[CONFIG]
-    found = await asyncio.to_thread(
-        request.app[STORE].session_staff,
-        request.cookies.get(SESSION_COOKIE, ""),
-        config.session_idle,
-        config.session_lifetime,
-    )
-    return found is not None
-
-
 async def stream(request: web.Request, snapshot: Snapshot, event: str) -> web.StreamResponse:
     """Serve ``snapshot()`` as server-sent events named ``event`` until the client leaves."""
     response = web.StreamResponse(
@@ -102,7 +91,7 @@ async def stream(request: web.Request, snapshot: Snapshot, event: str) -> web.St
                 await response.write(b": keep-alive\n\n")
                 last_write = now
             if now - last_check >= SESSION_CHECK_SECONDS:
-                if not await _still_signed_in(request):
+                if await signed_in(request) is None:
                     break
                 last_check = now
             version = await changes.wait(version, poll)
