@@ -22,10 +22,14 @@ def database_url() -> str:
     return os.environ.get("KNOWLEDGE_DB_URL", DEFAULT_DB_URL)
 
 
-# A transaction that reads, then writes what it read, takes SQLite's write lock when it begins
-# (``session.connection(execution_options={WRITE_LOCK_OPTION: True})``): otherwise a
-# concurrent writer makes its first write fail at once with "database is locked".
 WRITE_LOCK_OPTION = "sqlite_write_lock"
+
+
+def lock_for_writing(session: Session) -> None:
+    """Start the session's transaction holding SQLite's write lock, for a transaction that
+    reads, then writes what it read: otherwise a concurrent writer makes its first write fail at
+    once with "database is locked". (Other databases ignore the option.)"""
+    session.connection(execution_options={WRITE_LOCK_OPTION: True})
 
 
 def make_engine(url: str) -> Engine:

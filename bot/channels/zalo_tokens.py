@@ -32,7 +32,7 @@ from sqlalchemy import Column, DateTime, String, Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from knowledge.store import WRITE_LOCK_OPTION
+from knowledge.store import lock_for_writing
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ class TokenStore:
     def save(self, tokens: Tokens) -> None:
         """Keep ``tokens`` as the current pair."""
         with self._sessions() as session, session.begin():
-            # merge reads the row before writing it: take SQLite's write lock first.
-            session.connection(execution_options={WRITE_LOCK_OPTION: True})
+            lock_for_writing(session)  # merge reads the row before writing it
             session.merge(
                 StoredTokens(
                     app_id=self._app_id,

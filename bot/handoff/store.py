@@ -29,7 +29,7 @@ from bot.handoff.models import (
     Ticket,
     TicketEvent,
 )
-from knowledge.store import WRITE_LOCK_OPTION, database_url, make_engine
+from knowledge.store import database_url, lock_for_writing, make_engine
 
 DEFAULT_WAIT_MINUTES = 5
 WITHDRAWN = "Công dân không chờ cán bộ nữa, tiếp tục hỏi trợ lý ảo"
@@ -131,7 +131,7 @@ class HandoffStore:
         a repeated request updates the pending one (a corrected phone number, say)."""
         now = utcnow()
         with self.session() as session, session.begin():
-            _lock_for_writing(session)
+            lock_for_writing(session)
             ticket = _latest_ticket(session, sender_id, PENDING_STATUSES)
             if ticket is None:
                 ticket = Ticket(
@@ -153,7 +153,7 @@ class HandoffStore:
         (after being told nobody is free). None when no ticket was waiting."""
         now = utcnow()
         with self.session() as session, session.begin():
-            _lock_for_writing(session)
+            lock_for_writing(session)
             ticket = _latest_ticket(session, sender_id, (WAITING,))
             if ticket is None:
                 return None
@@ -167,7 +167,7 @@ class HandoffStore:
     def rate_last_closed(self, sender_id: str, rating: int) -> bool:
         """Store the citizen's rating on their last closed ticket."""
         with self.session() as session, session.begin():
-            _lock_for_writing(session)
+            lock_for_writing(session)
             ticket = _latest_ticket(session, sender_id, (CLOSED,), newest=Ticket.closed_at)
             if ticket is None:
                 return False
@@ -424,12 +424,6 @@ def _latest_ticket(
         .where(Ticket.sender_id == sender_id, Ticket.status.in_(statuses))
         .order_by(newest.desc())
     ).first()
-
-
-def _lock_for_writing(session: Session) -> None:
-    """Start the session's transaction holding the write lock (SQLite), before it reads what
-    it will change."""
-    session.connection(execution_options={WRITE_LOCK_OPTION: True})
 
 
 def _token_hash(token: str) -> str:
