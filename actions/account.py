@@ -15,11 +15,11 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import render
 from actions.context import profile
-from bot.normalize import fold, normalize
+from knowledge import render
 from knowledge.guides import Step, load_account_guide
 from knowledge.id_number import check_id_number
+from knowledge.text.normalize import fold, normalize
 
 FORM = "account_form"
 FAILURES_BEFORE_OFFERING_STAFF = 2

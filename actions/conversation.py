@@ -8,11 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import render
 from actions.account import ActionAskStepFeedback, resume_events
 from actions.context import CONFIDENT, knowledge, profile
 from actions.handoff import staff_online
 from actions.procedure_answers import answer
+from knowledge import render
 from knowledge.query import procedure_query
 
 FAILURES_BEFORE_HANDOFF = 2

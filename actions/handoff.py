@@ -18,10 +18,10 @@ from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotS
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import render
 from actions.context import knowledge, profile
 from bot.handoff.store import HandoffStore
 from bot.privacy import mask_personal_numbers, redact
+from knowledge import render
 from knowledge.profile import WEEKDAYS
 
 BRIDGE_TOKEN_ENV = "STAFF_BRIDGE_TOKEN"

@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import render
 from actions.context import knowledge, profile, resolve, suggestions
+from knowledge import render
 from knowledge.models import Case, Procedure
 
 FOLLOW_UP_BUTTONS = [

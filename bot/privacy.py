@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import List, Tuple
 
-from bot.normalize import fold
+from knowledge.text.normalize import fold
 
 MASK = "•••"
 SECRET_MASK = "[đã ẩn]"

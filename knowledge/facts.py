@@ -1,7 +1,7 @@
 """Procedures as plain data for hotline staff: ranked hits and full records.
 
 The staff web API, its page and the terminal lookup all show these, so an operator reads the
-same times and fees as citizens do (the texts come from ``actions.render``).
+same times and fees as citizens do (the texts come from ``knowledge.render``).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import select
 
-from actions.render import METHOD_NAMES, details_on_portal, fee, processing_time
 from knowledge.models import Case, Channel, Procedure, SourceRecord
 from knowledge.profile import ProvinceProfile
+from knowledge.render import METHOD_NAMES, details_on_portal, fee, processing_time
 from knowledge.search import SearchHit
 from knowledge.store import KnowledgeBase
 

@@ -14,7 +14,7 @@ from typing import Dict, List, Tuple
 
 import yaml
 
-from bot.normalize import Word, fold, words
+from knowledge.text.normalize import Word, fold, words
 
 QUESTION_WORDS_FILE = Path(__file__).parent / "data" / "question_words.yml"
 

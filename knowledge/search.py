@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Sequence, Set, Tuple
 import numpy as np
 from scipy import sparse
 
-from bot.normalize import fold, words
+from knowledge.text.normalize import fold, words
 
 CODE_PATTERN = re.compile(r"\b\d\.\d{6}\b")
 RECALL_WEIGHT = 1.5  # beta of the F-measure: a phrase fully present in the query matters most

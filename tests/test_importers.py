@@ -28,8 +28,9 @@ from official_samples import (
 from sqlalchemy import select, text
 from test_actions import run, slot, text_of
 
-from actions import context, render
+from actions import context
 from actions.procedure_answers import ActionAnswerDocuments
+from knowledge import render
 from knowledge.importers.command import import_paths
 from knowledge.importers.common import DETAILS_ON_PORTAL, PORTAL_HOME, today
 from knowledge.importers.national_crawl import parse_legal_basis

@@ -7,7 +7,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.tokenizer import VietnameseTokenizer, segment
-from bot.normalize import abbreviations, fold, normalize, words
+from knowledge.text.normalize import abbreviations, fold, normalize, words
 
 
 def test_nfc_and_tone_placement_are_normalised() -> None:

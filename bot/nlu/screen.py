@@ -15,8 +15,8 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.normalize import fold, has_vietnamese_marks, words
 from bot.privacy import ID_NUMBER_LIKE, is_phone_number, shares_secret
+from knowledge.text.normalize import fold, has_vietnamese_marks, words
 
 UNREADABLE = "unreadable_message"
 TOO_LONG = "message_too_long"

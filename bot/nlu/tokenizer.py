@@ -18,7 +18,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 from underthesea import word_tokenize
 
-from bot.normalize import Word, fold, words
+from knowledge.text.normalize import Word, fold, words
 
 # Longer messages are cut for understanding only; the tracker keeps the whole text.
 MAX_WORDS = 300

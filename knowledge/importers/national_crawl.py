@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from bot.normalize import fold
 from knowledge.importers.common import (
     PORTAL_RECORD_URL,
     Parsed,
@@ -28,6 +27,7 @@ from knowledge.importers.common import (
     unique,
     without_bullet,
 )
+from knowledge.text.normalize import fold
 
 KIND = "national_crawl"
 NO_INFORMATION = "Không có thông tin"

@@ -2,7 +2,7 @@
 
 Steps: HTML tags are skipped, each word is put in Unicode NFC and through underthesea's
 ``text_normalize`` (tone-mark placement), lower-cased, and expanded with the teencode /
-abbreviation map in ``bot/resources/abbreviations.yml`` (data, not code).
+abbreviation map in ``knowledge/text/abbreviations.yml`` (data, not code).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Dict, List, Tuple
 import yaml
 from underthesea import text_normalize
 
-ABBREVIATIONS_FILE = Path(__file__).parent / "resources" / "abbreviations.yml"
+ABBREVIATIONS_FILE = Path(__file__).parent / "abbreviations.yml"
 
 # Tags (and whole script/style elements) are skipped, codes such as "1.001193" stay whole,
 # combining marks stay inside their word.
