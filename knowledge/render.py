@@ -325,3 +325,150 @@ def ask_which_procedure() -> str:
         "Anh/chị muốn hỏi về thủ tục nào ạ? Ví dụ: đăng ký khai sinh, đăng ký thường trú, "
         "cấp lại thẻ căn cước, đổi giấy phép lái xe."
     )
+
+
+# --- Answers that combine several aspects, documents common to every case, conditions -------
+
+ASPECT_TITLES = {
+    "documents": "Giấy tờ cần nộp",
+    "online": "Nộp trực tuyến",
+    "fee": "Lệ phí",
+    "processing_time": "Thời gian giải quyết",
+    "agency": "Nơi nộp",
+    "eligibility": "Điều kiện, đối tượng",
+    "overview": "Tổng quan thủ tục",
+}
+
+
+def _document_key(document) -> str:  # noqa: ANN001 - knowledge.models.Document
+    return " ".join("".join(c for c in document.name.lower() if c.isalnum() or c.isspace()).split())
+
+
+def common_documents(procedure: Procedure) -> List:
+    """The documents every case of the procedure asks for (by name), in the first case's order."""
+    if not procedure.cases:
+        return []
+    keys = [{_document_key(d) for d in case.documents} for case in procedure.cases]
+    shared = set.intersection(*keys)
+    return [d for d in procedure.cases[0].documents if _document_key(d) in shared]
+
+
+def documents_common_part(procedure: Procedure) -> str:
+    """For documents that differ by case: what every case needs, then that the rest depends on
+    the case (the case is asked next)."""
+    common = common_documents(procedure)
+    name = called(procedure, capital=False)
+    if not common:
+        return f"Giấy tờ của {name} khác nhau theo từng trường hợp."
+    lines = [f"Hồ sơ {name} trong mọi trường hợp đều có:"]
+    lines += [f"{i}. {_document_line(d)}" for i, d in enumerate(common, start=1)]
+    lines.append("Ngoài ra, mỗi trường hợp cần thêm giấy tờ riêng.")
+    return _join(*lines, *_missing(procedure, "giấy tờ", "hồ sơ"))
+
+
+def eligibility(procedure: Procedure, profile: ProvinceProfile) -> str:
+    """Whether / who: the official record's subjects, conditions and where to submit."""
+    lines = [f"Về đối tượng và điều kiện của {called(procedure, capital=False)}:"]
+    subjects = list(getattr(procedure, "subjects", None) or [])
+    if subjects:
+        lines.append(f"- Đối tượng thực hiện: {', '.join(subjects)}.")
+    if procedure.conditions:
+        lines.append(f"- Yêu cầu, điều kiện: {procedure.conditions}")
+    if procedure.where_to_submit:
+        lines.append(f"- Nơi nộp: {procedure.where_to_submit}")
+    if not subjects and not procedure.conditions:
+        lines.append(
+            "Dữ liệu chính thức không ghi yêu cầu, điều kiện riêng cho thủ tục này. "
+            f"Anh/chị xem chi tiết tại: {procedure.source_url}"
+        )
+        lines.append(hotline_sentence(profile))
+    return _join(*lines, source_line(procedure))
+
+
+def without_source(text: str, procedure: Procedure) -> str:
+    """An aspect's answer without its closing source line (a combined answer has it once)."""
+    line = source_line(procedure)
+    return text[: -len(line)].rstrip("\n") if text.endswith(line) else text
+
+
+def combined(procedure: Procedure, parts: Sequence[str]) -> str:
+    """Several aspects' answers of one procedure in one message, the source line once."""
+    bodies = [without_source(part, procedure) for part in parts]
+    return "\n\n".join(bodies) + "\n" + source_line(procedure)
+
+
+def choice_question(kind: str, subject: str, titles: Sequence[str], aspects: Sequence[str]) -> str:
+    """Asks which option applies; the options are numbered so that "số 2" can be typed."""
+    asked = [ASPECT_TITLES[a].lower() for a in aspects if a in ASPECT_TITLES and a != "overview"]
+    about = f" ({', '.join(asked)})" if asked else ""
+    if kind == "case":
+        head = f"Anh/chị thuộc trường hợp nào của {subject}{about}?"
+    else:
+        head = f"Anh/chị muốn hỏi{about} thủ tục nào dưới đây?"
+    numbered = [f"{i}. {title}" for i, title in enumerate(titles, start=1)]
+    hint = 'Anh/chị bấm chọn, nhắn số thứ tự hoặc vài chữ trong tên; nhắn "thôi" để bỏ qua.'
+    return _join(head, *numbered, hint)
+
+
+def alternatives_note() -> str:
+    """Offered after an answer chosen from close readings, so the citizen can correct it."""
+    return "Nếu anh/chị hỏi thủ tục khác, vui lòng chọn bên dưới:"
+
+
+def choice_not_understood(titles: Sequence[str], offer_stop: bool) -> str:
+    """A typed answer that names no option: what to type; after repeated tries, how to stop."""
+    lines = [
+        'Xin lỗi, tôi chưa rõ anh/chị chọn mục nào. Anh/chị nhắn số thứ tự (ví dụ "số 1") '
+        "hoặc vài chữ trong tên mục."
+    ]
+    if offer_stop:
+        lines.append(
+            'Nếu không mục nào phù hợp, anh/chị nhắn "thôi" để hỏi việc khác, '
+            'hoặc "gặp cán bộ" để được hỗ trợ.'
+        )
+    return _join(*lines)
+
+
+def dossier_status(profile: ProvinceProfile, has_code: bool) -> str:
+    """How a citizen follows a dossier already submitted (the bot cannot see dossiers)."""
+    code = (
+        "Anh/chị dùng mã hồ sơ vừa nhắn"
+        if has_code
+        else "Anh/chị dùng mã hồ sơ (in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, hoặc trong "
+        "tin nhắn, thư điện tử xác nhận khi nộp trực tuyến)"
+    )
+    lines = [
+        "Tôi chưa tra cứu được hồ sơ của từng người. " f"{code} để tra cứu tình trạng hồ sơ:",
+        f"- Cổng Dịch vụ công quốc gia: {profile.national_portal_url} (mục «Tra cứu hồ sơ»);",
+    ]
+    if profile.portal_url:
+        lines.append(f"- Cổng dịch vụ công {profile.name}: {profile.portal_url}.")
+    lines.append(
+        "Nếu đã quá ngày hẹn trả mà chưa có kết quả, anh/chị liên hệ bộ phận một cửa nơi đã nộp "
+        'hồ sơ (số điện thoại có trên giấy hẹn) hoặc nhắn "gặp cán bộ" để được hỗ trợ.'
+    )
+    lines.append(hotline_sentence(profile))
+    return _join(*lines)
+
+
+def processing_delay(profile: ProvinceProfile, procedure: Optional[Procedure]) -> str:
+    """A citizen whose dossier is taking long: the time limit, how to follow up, staff."""
+    lines = ["Tôi rất tiếc vì anh/chị phải chờ lâu."]
+    if procedure is not None:
+        limits = [
+            f"{METHOD_NAMES[c.method].lower()}: {t}"
+            for c in procedure.channels
+            if (t := processing_time(c))
+        ]
+        if limits:
+            lines.append(
+                f"Thời hạn giải quyết {called(procedure, capital=False)}: {'; '.join(limits)}."
+            )
+    lines.append(
+        "Anh/chị xem ngày hẹn trả trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và tra cứu "
+        "tình trạng hồ sơ bằng mã hồ sơ trên Cổng Dịch vụ công quốc gia "
+        f"({profile.national_portal_url}, mục «Tra cứu hồ sơ»). Quá ngày hẹn mà chưa có kết "
+        "quả, anh/chị liên hệ bộ phận một cửa nơi đã nộp hồ sơ, hoặc gặp cán bộ hỗ trợ."
+    )
+    lines.append(hotline_sentence(profile))
+    return _join(*lines)

@@ -138,8 +138,15 @@ class ProcedureIndex:
         index = self._by_code.get(code)
         return None if index is None else self._entries[index]
 
-    def search(self, query: str, limit: int = 5, min_score: float = 0.05) -> List[SearchHit]:
-        """The best matching procedures, best first."""
+    def search(
+        self,
+        query: str,
+        limit: int = 5,
+        min_score: float = 0.05,
+        recall_weight: float = RECALL_WEIGHT,
+    ) -> List[SearchHit]:
+        """The best matching procedures, best first. A higher ``recall_weight`` suits a long
+        query (a story) that names a procedure among many other words."""
         if not self._entries:
             return []
         hits: List[SearchHit] = []
@@ -149,7 +156,9 @@ class ProcedureIndex:
                 hits.append(SearchHit(entry.code, entry.name, entry.short_name, 1.0))
         query_ids = self._query_terms(syllables(CODE_PATTERN.sub(" ", query)))
         if query_ids.size:
-            hits.extend(h for h in self._rank(query_ids, limit) if h.score >= min_score)
+            hits.extend(
+                h for h in self._rank(query_ids, limit, recall_weight) if h.score >= min_score
+            )
         unique: Dict[str, SearchHit] = {}
         for hit in hits:
             unique.setdefault(hit.code, hit)
@@ -174,14 +183,18 @@ class ProcedureIndex:
         ids = {self._vocabulary[t] for t in terms(corrected) if t in self._vocabulary}
         return np.fromiter(ids, dtype=np.int64, count=len(ids))
 
-    def _rank(self, query_ids: np.ndarray, limit: int) -> List[SearchHit]:
+    def _rank(self, query_ids: np.ndarray, limit: int, recall_weight: float) -> List[SearchHit]:
         weights = self._idf[query_ids]
         query_mass = weights.sum()
         matched = self._phrases[:, query_ids] @ weights
-        phrase_scores = self._phrase_weight * _f_measure(matched, query_mass, self._phrase_mass)
+        phrase_scores = self._phrase_weight * _f_measure(
+            matched, query_mass, self._phrase_mass, recall_weight
+        )
         best = np.zeros(len(self._entries))
         best[self._owners_with_phrases] = np.maximum.reduceat(phrase_scores, self._owner_starts)
-        name_scores = _f_measure(self._names[:, query_ids] @ weights, query_mass, self._name_mass)
+        name_scores = _f_measure(
+            self._names[:, query_ids] @ weights, query_mass, self._name_mass, recall_weight
+        )
         scores = (1 - NAME_SHARE) * best + NAME_SHARE * name_scores
         top = np.argpartition(-scores, min(limit, len(scores) - 1))[: limit + 1]
         ranked = sorted(top, key=lambda i: -scores[i])[:limit]
@@ -197,10 +210,12 @@ class ProcedureIndex:
         ]
 
 
-def _f_measure(matched: np.ndarray, query_mass: float, phrase_mass: np.ndarray) -> np.ndarray:
+def _f_measure(
+    matched: np.ndarray, query_mass: float, phrase_mass: np.ndarray, recall_weight: float
+) -> np.ndarray:
     precision = matched / query_mass
     recall = np.divide(matched, phrase_mass, out=np.zeros_like(matched), where=phrase_mass > 0)
-    beta2 = RECALL_WEIGHT**2
+    beta2 = recall_weight**2
     denominator = beta2 * precision + recall
     return np.divide(
         (1 + beta2) * precision * recall,

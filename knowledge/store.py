@@ -115,9 +115,9 @@ class KnowledgeBase:
             for code, name, short_name, aliases, keywords in rows
         )
 
-    def search(self, query: str, limit: int = 5) -> List[SearchHit]:
-        """Ranked procedures for a free-text query."""
-        return self.index.search(query, limit=limit)
+    def search(self, query: str, limit: int = 5, **options: float) -> List[SearchHit]:
+        """Ranked procedures for a free-text query (options: see ``ProcedureIndex.search``)."""
+        return self.index.search(query, limit=limit, **options)
 
     def procedure(self, code: str) -> Optional[Procedure]:
         """A procedure with its cases, documents and channels, detached from the session.
