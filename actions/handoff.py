@@ -253,8 +253,23 @@ class ActionAskRating(Action):
         return []
 
 
+def rating_was_asked(tracker: Tracker) -> bool:
+    """Whether the bot's last action before this message asked for a rating: a number typed at
+    any other time (a receipt code, a count of days) is not a rating."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") in ("action_ask_rating", "utter_ask_rating")
+    return False
+
+
 class ActionStoreRating(Action):
-    """Stores the 1-5 rating of the help on the last closed ticket."""
+    """Stores the 1-5 rating of the help on the last closed ticket, when one was asked for (a
+    rating button always is)."""
 
     def name(self) -> Text:
         return "action_store_rating"
@@ -262,7 +277,11 @@ class ActionStoreRating(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        value = tracker.get_slot("rating") or tracker.latest_message.get("text") or ""
+        text = tracker.latest_message.get("text") or ""
+        if not text.startswith("/rate_help") and not rating_was_asked(tracker):
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return [SlotSet("rating", None)]
+        value = tracker.get_slot("rating") or text
         match = re.search(r"[1-5]", str(value))
         if match is None:
             dispatcher.utter_message(response="utter_ask_rating")

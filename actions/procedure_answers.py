@@ -53,7 +53,6 @@ OWN_RULES = frozenset(
         "unreadable_message",
         "message_too_long",
         "other_language",
-        "rate_help",
     }
 )
 FOLLOW_UP_BUTTONS = [

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionDefaultFallback, ActionSessionStart
 from actions.dossier import ActionAnswerDelay, ActionAnswerStatus
-from actions.handoff import ActionHandoff
+from actions.handoff import ActionHandoff, ActionStoreRating
 from actions.procedure_answers import (
     FORM,
     FROM_MESSAGE,
@@ -374,3 +375,29 @@ async def test_a_message_that_only_names_a_variant_picks_it_in_the_focus_family(
 ) -> None:
     _, events = await run(ActionAnswerProcedure(), typed, "ask_overview", procedure_code=focus)
     assert slot(events, "procedure_code") == meant
+
+
+def _tracker_after(previous_action: str, text: str) -> Tracker:
+    events = [
+        {"event": "action", "name": previous_action},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": {}},
+    ]
+    tracker = make_tracker(text, "rate_help")
+    return Tracker(
+        tracker.sender_id, {}, tracker.latest_message, events, False, None, {}, "action_listen"
+    )
+
+
+async def test_a_number_is_a_rating_only_right_after_the_bot_asked_for_one() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionStoreRating().run(dispatcher, _tracker_after("action_answer_procedure", "5"), {})
+    assert dispatcher.messages[0]["response"] == "utter_ask_rephrase"
+    dispatcher = CollectingDispatcher()
+    await ActionStoreRating().run(dispatcher, _tracker_after("action_ask_rating", "5"), {})
+    assert dispatcher.messages[0]["response"] == "utter_thank_rating"
+
+
+async def test_an_ordinal_the_classifier_reads_as_a_rating_still_picks_the_option() -> None:
+    _, found = await extract_choice("cái thứ 2", "rate_help", pending_choice=passport_choice([]))
+    assert found == {"chosen_option": LOST_PASSPORT}
