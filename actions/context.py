@@ -18,7 +18,12 @@ from knowledge.query import (
 from knowledge.search import RECALL_WEIGHT, SearchHit
 from knowledge.store import KnowledgeBase
 from knowledge.text.normalize import fold
-from knowledge.text.sentences import sentence_spans, story_and_question
+from knowledge.text.sentences import (
+    need_phrases,
+    sentence_spans,
+    states_a_need,
+    story_and_question,
+)
 
 CONFIDENT = 0.55  # a hit this good names the procedure...
 CLEAR_LEAD = 0.08  # ...when it leads the next one by this much
@@ -30,6 +35,11 @@ SEARCH_DEPTH = 8
 VARIANT_PRIOR = 0.06
 STORY_WEIGHT = 0.9  # a procedure found only in the story counts a little less than one asked
 STORY_RECALL = 3.0  # a story names its procedure among many other words: recall matters most
+SHORT_QUERY = 6  # syllables; longer questions get a growing recall weight...
+RECALL_PER_WORD = 0.15  # ...this much per syllable, up to STORY_RECALL
+NEED_WEIGHT = 0.95  # "tôi muốn [nhập khẩu cho con]": what the citizen wants done
+ASIDE = 0.92  # a story sentence that does not say what the citizen wants counts less
+SINGLE = 0.45  # the only plausible procedure, this good, is answered rather than asked about
 
 
 @lru_cache(maxsize=1)
@@ -79,15 +89,28 @@ def _distinct_titles(hits: List[SearchHit]) -> List[SearchHit]:
     return list(seen.values())
 
 
+def recall_for(text: str) -> float:
+    """The search's recall weight for a question: a long one names its procedure among more
+    words, so covering the procedure's name matters more than using every word."""
+    length = len(search_query(text).split())
+    if length <= SHORT_QUERY:
+        return RECALL_WEIGHT
+    return min(STORY_RECALL, RECALL_WEIGHT + (length - SHORT_QUERY) * RECALL_PER_WORD)
+
+
 def ranked(text: str) -> List[SearchHit]:
     """Procedures the message may be about, best first: the question part is searched, and each
     sentence of the story before it (a little less weight)."""
     story, question = story_and_question(text)
     scores: Dict[str, SearchHit] = {}
-    pieces = [(question, 1.0, RECALL_WEIGHT)]
+    pieces = [(question, 1.0, recall_for(question))]
+    pieces += [(need, NEED_WEIGHT, RECALL_WEIGHT) for need in need_phrases(text)]
     if story:
-        pieces.append((text, STORY_WEIGHT, STORY_RECALL))
-        pieces += [(story[s:e], STORY_WEIGHT, STORY_RECALL) for s, e in sentence_spans(story)]
+        pieces.append((text, STORY_WEIGHT * ASIDE, STORY_RECALL))
+        for start, end in sentence_spans(story):
+            sentence = story[start:end]
+            weight = STORY_WEIGHT if states_a_need(sentence) else STORY_WEIGHT * ASIDE
+            pieces.append((sentence, weight, STORY_RECALL))
     for piece, weight, recall in pieces:
         query = search_query(piece)
         if not query:
@@ -164,6 +187,8 @@ def resolve(
         if focus_code and any(h.code == focus_code for h in close):
             return Resolution(kb.procedure(focus_code), query=query, named=True)
         return Resolution(candidates=close, query=query)
+    if len(close) == 1 and top >= SINGLE and not focus_code:
+        return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
     if focus_code:
         return Resolution(kb.procedure(focus_code), query=query)
     return Resolution(candidates=close, query=query)

@@ -9,9 +9,10 @@ from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionSt
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account import ActionAskStepFeedback, resume_events
-from actions.context import CONFIDENT, profile, ranked
+from actions.context import SUGGEST, profile, ranked
 from actions.handoff import staff_online
 from actions.procedure_answers import respond
+from actions.understanding import Message
 from knowledge import render
 from knowledge.query import search_query
 
@@ -65,10 +66,11 @@ class ActionDefaultFallback(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        text = tracker.latest_message.get("text") or ""
+        message = Message.latest(tracker)
+        text = message.procedure_text()
         hits = ranked(text) if search_query(text) else []
-        if hits and hits[0].score >= CONFIDENT:
-            return respond(dispatcher, tracker)
+        if hits and hits[0].score >= SUGGEST:
+            return respond(dispatcher, tracker)  # a procedure question the classifier doubted
         failures = int(tracker.get_slot("failed_turns") or 0) + 1
         if failures < FAILURES_BEFORE_HANDOFF:
             dispatcher.utter_message(response="utter_ask_rephrase")

@@ -42,7 +42,7 @@ class ActionAnswerDelay(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        text = Message.latest(tracker).text
+        text = Message.latest(tracker).procedure_text()
         hits = ranked(text) if search_query(text) else []
         code = (
             hits[0].code

@@ -203,7 +203,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         return reply.send(dispatcher)
     aspects = _aspects_for(message, tracker)
     found = resolve(
-        message.text, tracker.get_slot("procedure_code"), message.values("request_kind")
+        message.procedure_text(), tracker.get_slot("procedure_code"), message.values("request_kind")
     )
     if found.procedure:
         case_index = (
@@ -365,9 +365,10 @@ class ValidateChoiceForm(FormValidationAction):
 
 def _names_another_procedure(message: Message, choice: PendingChoice) -> bool:
     """Whether the message asks about a procedure that is not one of the options."""
-    if not search_query(message.text):
+    text = message.procedure_text()
+    if not search_query(text):
         return False
-    hits = ranked(message.text)
+    hits = ranked(text)
     if not hits or hits[0].score < CONFIDENT:
         return False
     codes = {o.value.partition("#")[0] for o in choice.options} | {choice.code}

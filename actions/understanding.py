@@ -68,6 +68,15 @@ class Message:
             return ["eligibility"]
         return cues
 
+    def procedure_text(self) -> str:
+        """The text with the words that ask an aspect blanked ("chi phí", "hồ sơ gồm", "ở
+        đâu"): they say what is asked, not which procedure. Offsets are kept."""
+        chars = list(self.text)
+        for entity in self.entities:
+            if entity.get("entity") == "aspect" and "start" in entity and "end" in entity:
+                chars[entity["start"] : entity["end"]] = " " * (entity["end"] - entity["start"])
+        return "".join(chars)
+
     def values(self, entity: str) -> List[str]:
         """The values of one entity in the message."""
         return [str(e["value"]) for e in self.entities if e.get("entity") == entity]

@@ -90,14 +90,19 @@ def _folded_phrase(text: str) -> str:
     return " ".join(fold(w.text) for w in words(text))
 
 
+def _listed(phrase: str) -> _Listed:
+    accented = tuple(w.text for w in words(phrase))
+    return _Listed(accented, tuple(fold(w) for w in accented))
+
+
 @lru_cache(maxsize=1)
-def _vocabulary() -> Tuple[Tuple[Tuple[str, str], ...], Tuple[str, ...], Tuple[str, ...]]:
+def _vocabulary() -> Tuple[Tuple[Tuple[_Listed, str], ...], Tuple[str, ...], Tuple[str, ...]]:
     """(colloquial phrase, official words) pairs, longest phrase first; variant markers; and
     request words."""
     data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
     colloquial = sorted(
-        ((_folded_phrase(k), str(v)) for k, v in (data.get("colloquial") or {}).items()),
-        key=lambda pair: -len(pair[0]),
+        ((_listed(k), str(v)) for k, v in (data.get("colloquial") or {}).items()),
+        key=lambda pair: -len(pair[0].accented),
     )
     markers = tuple(_folded_phrase(m) for m in data.get("variant_markers") or [])
     requests = tuple(_folded_phrase(m) for m in data.get("request_words") or [])
@@ -110,19 +115,26 @@ def _contains(folded: str, phrase: str) -> bool:
 
 def official_words(text: str) -> List[str]:
     """The official words for the colloquial names in ``text`` ("sổ đỏ" -> "giấy chứng nhận
-    quyền sử dụng đất"); a phrase inside a longer listed one is not expanded twice."""
-    folded = _folded_phrase(text)
+    quyền sử dụng đất"), matched as question words are (a word typed with diacritics exactly,
+    one typed without them by its folded form: "Pháp" is not "pháp luật"'s "pháp"... unless
+    typed "phap"); a phrase inside a longer listed one is not expanded twice."""
+    typed = [_Typed(w.text, fold(w.text), fold(w.text) != w.text) for w in words(text)]
+    used = [False] * len(typed)
     found: List[str] = []
     for phrase, official in _vocabulary()[0]:
-        if _contains(folded, phrase):
-            found.append(official)
-            folded = f" {folded} ".replace(f" {phrase} ", " # ").strip()
+        size = len(phrase.accented)
+        for at in range(len(typed) - size + 1):
+            if not any(used[at : at + size]) and phrase.matches(typed, at):
+                found.append(official)
+                used[at : at + size] = [True] * size
+                break
     return found
 
 
 def variant_markers(text: str) -> List[str]:
-    """The variant words ("cấp lại", "mất", "đổi"...) that ``text`` contains, accent-folded."""
-    folded = _folded_phrase(text)
+    """The variant words ("cấp lại", "mất", "đổi", "nước ngoài"...) that ``text`` contains, or
+    the official words of its colloquial names, accent-folded."""
+    folded = _folded_phrase(" ".join([text, *official_words(text)]))
     return [m for m in _vocabulary()[1] if _contains(folded, m)]
 
 
@@ -132,9 +144,7 @@ def search_query(text: str) -> str:
 
 
 # Words that, with variant markers, only say which variant is wanted ("cấp mới", "làm lại").
-_MODIFIER_WORDS = frozenset(
-    "cap lam xin moi lan dau lai di muon can bi roi a ah nhe nha thi vay".split()
-)
+_MODIFIER_WORDS = frozenset("cap lam xin moi lan dau lai bi roi a ah nhe nha thi vay".split())
 
 
 def without_variant_words(text: str) -> str:

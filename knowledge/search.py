@@ -26,6 +26,12 @@ CODE_PATTERN = re.compile(r"\b\d\.\d{6}\b")
 RECALL_WEIGHT = 1.5  # beta of the F-measure: a phrase fully present in the query matters most
 NAME_SHARE = 0.3  # share of the score from the official short name (prefers the plainer twin)
 KEYWORD_WEIGHT = 0.85  # a keyword is a hint shared by related procedures, not a name
+CLAUSE_WEIGHT = 0.6  # one clause of a long official name ("chuyển mục đích sử dụng đất")
+MIN_CLAUSE_SYLLABLES = 4
+# Where a long official name splits into clauses that each name the procedure.
+_CLAUSE_BREAKS = re.compile(
+    r"[,;:()]| đối với | trong trường hợp | trường hợp | thực hiện tại | tại cấp | do | theo | và "
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,17 @@ def syllables(text: str) -> List[str]:
     return [_FINAL_Y.sub(r"\1i", fold(w.text)) for w in words(text)]
 
 
+def clauses(name: str) -> List[str]:
+    """The clauses of a long official name that name the procedure on their own: "Giao đất,
+    cho thuê đất, chuyển mục đích sử dụng đất đối với hộ gia đình" -> "cho thuê đất",
+    "chuyển mục đích sử dụng đất", "hộ gia đình"... (clauses shorter than four syllables, and
+    every clause of a short name, are left out)."""
+    if len(name.split()) < 2 * MIN_CLAUSE_SYLLABLES:
+        return []
+    pieces = (p.strip() for p in _CLAUSE_BREAKS.split(f" {name.lower()} "))
+    return [p for p in pieces if len(p.split()) >= MIN_CLAUSE_SYLLABLES]
+
+
 def terms(folded: Sequence[str]) -> Set[str]:
     """Syllables and syllable bigrams."""
     return set(folded) | {f"{a}_{b}" for a, b in zip(folded, folded[1:], strict=False)}
@@ -88,6 +105,7 @@ class ProcedureIndex:
             seen: Set[int] = set()
             names = (entry.name, entry.short_name, *entry.aliases)
             weighted = [(p, 1.0) for p in names] + [(p, KEYWORD_WEIGHT) for p in entry.keywords]
+            weighted += [(c, CLAUSE_WEIGHT) for c in clauses(entry.name) if c not in names]
             for phrase, weight in weighted:
                 ids = [vocabulary.setdefault(t, len(vocabulary)) for t in terms(syllables(phrase))]
                 if not ids:

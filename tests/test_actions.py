@@ -205,12 +205,10 @@ async def test_a_case_chosen_lists_that_case() -> None:
     assert slot(events, "case_index") == f"{RESIDENCE}#2"
 
 
-async def test_one_clear_reading_is_answered_and_the_others_offered_after() -> None:
-    messages, events = await run(ActionAnswerProcedure(), "tôi muốn làm hộ chiếu")
+async def test_one_clear_reading_is_answered_without_a_question() -> None:
+    _, events = await run(ActionAnswerProcedure(), "tôi muốn làm hộ chiếu")
     assert slot(events, "procedure_code") == PASSPORT
     assert slot(events, "choice_kind") is None
-    offered = [b["payload"] for m in messages for b in m.get("buttons") or []]
-    assert f'/choose_option{{"chosen_option":"{LOST_PASSPORT}"}}' in offered
 
 
 async def test_two_aspects_in_one_message_are_both_answered() -> None:

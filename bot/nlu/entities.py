@@ -25,10 +25,10 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from spacy.matcher import Matcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.util import filter_spans
 
-from knowledge.text.normalize import fold, words
+from knowledge.text.normalize import fold, has_vietnamese_marks, words
 from knowledge.text.sentences import question_span
 
 PATTERNS_FILE = Path(__file__).parent.parent / "resources" / "entity_patterns.yml"
@@ -49,14 +49,22 @@ def _vocab_nlp() -> spacy.language.Language:
     return spacy.blank("vi", config={"nlp": {"tokenizer": {"use_pyvi": False}}})
 
 
-def _folded_words(text: str) -> List[str]:
-    return [fold(w.text) for w in words(text)]
+# The form a typed word is compared in: as typed when it carries diacritics ("đối" is not
+# "đổi"), accent-folded when it carries none ("doi" may be either).
+if not Token.has_extension("typed"):
+    Token.set_extension("typed", default="")
+
+
+def _typed_form(word: str) -> str:
+    return word if has_vietnamese_marks(word) else fold(word)
 
 
 def _token_pattern(pattern: Any) -> List[Dict[str, Any]]:
-    """A pattern from the file as spaCy token dicts: a phrase becomes one dict per word."""
+    """A pattern from the file as spaCy token dicts: a phrase becomes one dict per word, which
+    matches the word typed with its diacritics or typed without any; a token pattern's NORM is
+    the accent-folded word."""
     if isinstance(pattern, str):
-        return [{"NORM": word} for word in _folded_words(pattern)]
+        return [{"_": {"typed": {"IN": sorted({w.text, fold(w.text)})}}} for w in words(pattern)]
     return [{key.upper(): value for key, value in token.items()} for token in pattern]
 
 
@@ -77,9 +85,10 @@ def matcher() -> Tuple[Matcher, Dict[int, Tuple[str, str]]]:
 
 def _doc(text: str) -> Tuple[Doc, List[Tuple[int, int]]]:
     normalised = words(text)
-    doc = Doc(_vocab_nlp().vocab, words=[fold(w.text) or "_" for w in normalised])
+    doc = Doc(_vocab_nlp().vocab, words=[w.text or "_" for w in normalised])
     for token in doc:
-        token.norm_ = token.text
+        token.norm_ = fold(token.text)
+        token._.typed = _typed_form(token.text)
     return doc, [(w.start, w.end) for w in normalised]
 
 

@@ -8,9 +8,10 @@ part; the whole message still names the procedure and the case.
 from __future__ import annotations
 
 import re
-from typing import List, Tuple
+import unicodedata
+from typing import List, Optional, Tuple
 
-from knowledge.text.normalize import fold
+from knowledge.text.normalize import fold, has_vietnamese_marks
 
 Span = Tuple[int, int]
 
@@ -26,6 +27,11 @@ _QUESTION_CUES = re.compile(
     r"\bgi\b|\bnao\b|(?:tai|vi|lam) sao\b|\bkhong\b\s*(?:a|ah|vay|nhi|nhe)?\s*$)"
 )
 MIN_SENTENCES_FOR_FOCUS = 2
+# A sentence of the story that says what the citizen wants to do ("Nay tôi muốn tách hộ").
+_NEED_CUES = re.compile(
+    r"\b(?:muon|can|dinh|du dinh|xin|nho|mong|phai|co nhu cau|chuan bi|sap|nay|bay gio|"
+    r"hien nay|hien tai|gio)\b"
+)
 
 
 def sentence_spans(text: str) -> List[Span]:
@@ -50,6 +56,57 @@ def _append(spans: List[Span], text: str, start: int, end: int) -> None:
 def is_question(sentence: str) -> bool:
     """Whether a sentence asks something (a question mark or a question cue)."""
     return "?" in sentence or bool(_QUESTION_CUES.search(fold(sentence)))
+
+
+# What follows these words names what the citizen wants done: "tôi muốn [nhập hộ khẩu cho con]",
+# "xin [cấp lại giấy chứng tử]", "làm thủ tục [sang tên xe]".
+# Matched on the typed form: a word typed with diacritics keeps them ("căn" is not "cần").
+_NEED_PHRASE = re.compile(
+    r"\b(?:muốn|muon|cần|can|xin|dự định|du dinh|phải|phai|làm thủ tục|lam thu tuc|thủ tục|"
+    r"thu tuc|làm|lam|để được|de duoc|được|duoc)\s+"
+    r"(?P<need>(?:[^\W\d_]+\s+){1,9}[^\W\d_]+)"
+)
+_NEED_END = re.compile(r"[,.;:?!()\n]")
+
+
+def need_phrases(text: str) -> List[str]:
+    """Short phrases that say what the citizen wants done, cut at punctuation (at most ten
+    words each), as written in ``text``."""
+    typed = _typed_form(text)
+    if typed is None:
+        return []
+    phrases = []
+    for piece_start, piece in _pieces(typed):
+        for match in _NEED_PHRASE.finditer(piece):
+            start, end = match.span("need")
+            phrases.append(text[piece_start + start : piece_start + end])
+    return phrases
+
+
+def _typed_form(text: str) -> Optional[str]:
+    """``text`` lower-cased, each word without diacritics folded ("Đăng ky" -> "đăng ky"), one
+    character for one; None when the text cannot be kept aligned that way."""
+    lowered = unicodedata.normalize("NFC", text).lower()
+    if len(lowered) != len(text):
+        return None
+    typed = re.sub(
+        r"\w+", lambda m: m.group() if has_vietnamese_marks(m.group()) else fold(m.group()), lowered
+    )
+    return typed if len(typed) == len(text) else None
+
+
+def _pieces(folded: str) -> List[Tuple[int, str]]:
+    pieces, start = [], 0
+    for match in _NEED_END.finditer(folded):
+        pieces.append((start, folded[start : match.start()]))
+        start = match.end()
+    pieces.append((start, folded[start:]))
+    return pieces
+
+
+def states_a_need(sentence: str) -> bool:
+    """Whether a sentence of the story says what the citizen wants or has to do."""
+    return bool(_NEED_CUES.search(fold(sentence)))
 
 
 def question_span(text: str) -> Span:

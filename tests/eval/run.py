@@ -233,20 +233,33 @@ def evaluate(bot: Bot, split: str) -> Dict[str, Dict[str, Score]]:
     parts: Dict[str, Dict[str, Score]] = defaultdict(lambda: defaultdict(Score))
     failures: List[str] = []
 
-    def record(part: str, category: str, gold: Dict[str, Any], turn: Turn, label: str) -> bool:
+    def record(
+        part: str, category: str, gold: Dict[str, Any], turn: Turn, label: str, text: str
+    ) -> bool:
         correct = parts[part][category].add(gold, turn)
         parts[part]["all"].add(gold, turn)
         if not correct:
-            failures.append(f"{label}: {turn.answered or turn.choice or turn.kind()}")
+            outcome = {
+                "label": label,
+                "text": text,
+                "gold": {k: gold.get(k) for k in ("codes", "aspects", "kind") if gold.get(k)},
+                "answered": turn.answered,
+                "aspects": turn.aspects,
+                "choice": turn.choice,
+                "actions": turn.actions,
+                "reply": turn.text[:300],
+            }
+            failures.append(json.dumps(outcome, ensure_ascii=False))
         return correct
 
     for question in questions:
         turn = bot.say(f"eval-{uuid.uuid4().hex[:10]}", question["text"])
-        record("questions", question["category"], question, turn, question["id"])
+        record("questions", question["category"], question, turn, question["id"], question["text"])
     for rewrite in rewrites:
         original = by_id[rewrite["of"]]
         turn = bot.say(f"eval-{uuid.uuid4().hex[:10]}", rewrite["text"])
-        record("rewrites", original["category"], original, turn, f"rewrite of {rewrite['of']}")
+        label = f"rewrite of {rewrite['of']}"
+        record("rewrites", original["category"], original, turn, label, rewrite["text"])
         parts["originals of rewrites"]["all"].add(
             original, bot.say(f"eval-{uuid.uuid4().hex[:10]}", original["text"])
         )
@@ -256,12 +269,14 @@ def evaluate(bot: Bot, split: str) -> Dict[str, Dict[str, Score]]:
         for number, step in enumerate(dialogue["turns"], start=1):
             turn = bot.say(sender, step["user"])
             label = f"{dialogue['id']} turn {number}"
-            whole &= record("dialogue turns", dialogue["category"], step["expect"], turn, label)
+            whole &= record(
+                "dialogue turns", dialogue["category"], step["expect"], turn, label, step["user"]
+            )
         parts["dialogues (every turn right)"][dialogue["category"]].n += 1
         parts["dialogues (every turn right)"][dialogue["category"]].e2e += whole
     report_path = Path(os.environ.get("EVAL_FAILURES", HERE.parent.parent / "results" / "eval"))
     report_path.mkdir(parents=True, exist_ok=True)
-    (report_path / f"failures-{split}.txt").write_text("\n".join(failures) + "\n", "utf-8")
+    (report_path / f"failures-{split}.jsonl").write_text("\n".join(failures) + "\n", "utf-8")
     return parts
 
 
@@ -304,7 +319,7 @@ def _start_servers() -> Tuple[Any, str, str]:
         sys.exit("models/current.tar.gz is missing: run `make train` first")
     workdir = Path(tempfile.mkdtemp(prefix="eval-"))
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
-    env["KNOWLEDGE_DB_URL"] = f"sqlite:///{workdir / 'knowledge.db'}"
+    env.setdefault("KNOWLEDGE_DB_URL", f"sqlite:///{workdir / 'knowledge.db'}")
     running = Servers(workdir, env)
     return running, running.url, running.token
 
