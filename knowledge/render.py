@@ -316,10 +316,9 @@ def _fee_notes(group: FeeGroup, on: dt.date, record: str) -> List[str]:
     if not any(item.amount for item in group.items):
         return lines
     if not source.verified:
-        where = f" (văn bản: {source.url})" if source.url else ""
         lines.append(
-            "Lưu ý: mức thu trên chưa được đối chiếu với bản chính thức của văn bản"
-            f"{where}; anh/chị vui lòng kiểm tra lại khi nộp hồ sơ."
+            "Lưu ý: mức thu trên chưa được đối chiếu với bản chính thức của văn bản;"
+            " anh/chị vui lòng kiểm tra lại khi nộp hồ sơ."
         )
     elif source.url and source.url != record:
         lines.append(f"Nguồn mức thu: {source.url} (kiểm tra ngày {source.checked:%d/%m/%Y}).")

@@ -13,10 +13,12 @@ export STAFF_BRIDGE_TOKEN="${STAFF_BRIDGE_TOKEN:-$(head -c 24 /dev/urandom | od 
 
 .venv/bin/python -m bot.serve run actions --actions actions --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
 actions_pid=$!
+# Rasa calls the action server on ACTIONS_PORT (endpoints.yml names the default port).
+sed "s#localhost:5055/#localhost:$ACTIONS_PORT/#" endpoints.yml > var/endpoints.run.yml
 # The HTTP API is on for the readiness check only, behind a token made for this run.
 token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 .venv/bin/python -m bot.serve run --model models/current.tar.gz --enable-api --auth-token "$token" --cors "*" \
-  --credentials credentials.yml --endpoints endpoints.yml --port "$RASA_PORT" > var/rasa.log 2>&1 &
+  --credentials credentials.yml --endpoints var/endpoints.run.yml --port "$RASA_PORT" > var/rasa.log 2>&1 &
 rasa_pid=$!
 .venv/bin/python -m bot.console.app --port "$CONSOLE_PORT" > var/console.log 2>&1 &
 console_pid=$!

@@ -45,7 +45,6 @@ def test_criminal_record_fee_comes_from_the_circular_that_replaced_the_cited_one
     assert "5.000 đồng/phiếu (thu thêm)" in text
     assert "Được miễn: trẻ em; người cao tuổi; người khuyết tật" in text
     assert "chưa được đối chiếu với bản chính thức" in text  # amounts not read on an official copy
-    assert "hcc.nghean.gov.vn" in text
 
 
 def test_a_temporary_online_rate_is_quoted_only_while_it_applies(
