@@ -4,6 +4,7 @@ rates before and after their end, council fees from the province profile, times 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Dict
 
@@ -11,10 +12,11 @@ import pytest
 
 from knowledge import render
 from knowledge.curated import CuratedDataError, check_record, read_curated, to_model
-from knowledge.fees import FeeDataError, read_group
+from knowledge.fees import FeeDataError, read_group, read_groups
 from knowledge.models import Procedure
 from knowledge.profile import ProvinceProfile, load_profile
 from knowledge.sources import TODAY_VARIABLE
+from knowledge.store import KnowledgeBase
 
 TEST_PROFILE = Path(__file__).parent / "fixtures" / "provinces" / "tinh-thu-nghiem.yml"
 BEFORE_END = dt.date(2026, 12, 1)
@@ -231,3 +233,13 @@ def test_a_curated_file_with_a_broken_schedule_names_the_problem() -> None:
     broken = dict(record, fee_schedule=[{"basis": "X", "source": {"checked": "2026-12-01"}}])
     with pytest.raises(CuratedDataError, match="3.000333.yml: fee_schedule\\[0\\].source"):
         check_record(broken, "3.000333.yml")
+
+
+def test_a_database_made_before_the_fee_columns_gets_them(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    KnowledgeBase.open(url)
+    with sqlite3.connect(tmp_path / "old.db") as old:
+        for column in ("fee_schedule", "case_times", "time_note"):
+            old.execute(f"ALTER TABLE procedure DROP COLUMN {column}")
+    knowledge = KnowledgeBase.open(url)
+    assert read_groups(knowledge.procedure("3.000333").fee_schedule)
