@@ -123,8 +123,8 @@ def _aspect_text(aspect: str, procedure: Procedure, case: Optional[Case]) -> str
     writers = {
         "documents": lambda: render.documents(procedure, case),
         "online": lambda: render.online(procedure, province),
-        "fee": lambda: render.fees(procedure),
-        "processing_time": lambda: render.times(procedure),
+        "fee": lambda: render.fees(procedure, province),
+        "processing_time": lambda: render.times(procedure, case),
         "agency": lambda: render.agency(procedure, province),
         "eligibility": lambda: render.eligibility(procedure, province),
         "overview": lambda: render.overview(procedure),

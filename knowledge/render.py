@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+import datetime as dt
+from typing import Dict, List, Optional, Sequence
 
-from knowledge.models import Case, Channel, Procedure
-from knowledge.profile import ProvinceProfile
+from knowledge.fees import FeeGroup, FeeItem, method_groups, read_groups
+from knowledge.models import METHODS, Case, Channel, Procedure
+from knowledge.profile import ProvinceProfile, current_profile
+from knowledge.sources import answer_date
 
 METHOD_NAMES = {
     "online": "Trực tuyến",
@@ -197,10 +200,28 @@ def online(procedure: Procedure, profile: ProvinceProfile) -> str:
     return _join(*lines, *_missing(procedure, "trực tuyến"), source_line(procedure))
 
 
-def fees(procedure: Procedure) -> str:
-    """The fee of each submission channel."""
+def fees(
+    procedure: Procedure,
+    profile: Optional[ProvinceProfile] = None,
+    today: Optional[dt.date] = None,
+) -> str:
+    """The fees: curated amounts in force on ``today`` where the schedule has them, else the
+    fee of each submission channel as the official record gives it."""
     if details_on_portal(procedure):
         return portal_details(procedure)
+    groups = read_groups(procedure.fee_schedule)
+    if not groups:
+        return _channel_fees(procedure)
+    on = answer_date(today)
+    profile = profile or current_profile()
+    methods = [m for m in METHODS if any(c.method == m for c in procedure.channels)]
+    lines = [f"Phí, lệ phí {called(procedure, capital=False)}:"]
+    for group in groups:
+        lines += _fee_group_lines(group, methods, profile, on, procedure.source_url)
+    return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
+
+
+def _channel_fees(procedure: Procedure) -> str:
     rows = [(METHOD_NAMES[c.method], fee(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
@@ -214,10 +235,126 @@ def fees(procedure: Procedure) -> str:
     return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
 
 
-def times(procedure: Procedure) -> str:
-    """The processing time of each submission channel."""
+FEE_METHOD_WORDS = {"online": "trực tuyến", "direct": "trực tiếp", "postal": "qua bưu chính"}
+ENDED_NOTE_DAYS = 180  # an ended rate is mentioned (never its amount) this long after its end
+
+
+def _fee_group_lines(
+    group: FeeGroup, methods: List[str], profile: ProvinceProfile, on: dt.date, record: str
+) -> List[str]:
+    if group.set_by == "province":
+        return _council_fee_lines(group, methods, profile, on, record)
+    heading = f"Theo {group.basis}"
+    if group.replaces:
+        heading += f", thay thế {group.replaces} mà hồ sơ chính thức còn dẫn"
+    lines = [heading + ":"] + _fee_item_lines(group.items, methods, on)
+    return lines + _fee_notes(group, on, record)
+
+
+def _council_fee_lines(
+    group: FeeGroup, methods: List[str], profile: ProvinceProfile, on: dt.date, record: str
+) -> List[str]:
+    council = profile.council_fees.get(group.topic or "")
+    if council is None:
+        lines = [
+            f"{group.basis}. Tôi chưa có mức thu đã kiểm chứng theo nghị quyết của Hội đồng "
+            f"nhân dân {profile.name}; anh/chị vui lòng hỏi bộ phận một cửa nơi nộp hồ sơ.",
+            hotline_sentence(profile),
+        ]
+    else:
+        lines = [f"Tại {profile.name}, theo {council.basis}:"]
+        lines += _fee_item_lines(council.items, methods, on) + _fee_notes(council, on, record)
+    return lines + _fee_item_lines(group.items, methods, on) + _fee_notes(group, on, record)
+
+
+def _fee_item_lines(items: Sequence[FeeItem], methods: List[str], on: dt.date) -> List[str]:
+    if not items:
+        return []
+    shown = method_groups(items, methods or list(METHODS), on)
+    if len(shown) == 1:
+        return [_fee_item_line(item, on) for item in shown[0][1]] or [
+            "- Chưa có mức thu đã kiểm chứng cho thời điểm hiện tại."
+        ]
+    lines: List[str] = []
+    for found, visible in shown:
+        lines.append(f"Nộp {', '.join(FEE_METHOD_WORDS[m] for m in found)}:")
+        lines += [_fee_item_line(item, on) for item in visible] or [
+            "- Chưa có mức thu đã kiểm chứng cho thời điểm hiện tại."
+        ]
+    return lines
+
+
+def _fee_item_line(item: FeeItem, on: dt.date) -> str:
+    if item.amount is None:
+        value = item.text or ""
+    elif item.amount == 0:
+        value = "miễn"
+    else:
+        value = money(item.amount) + (f"/{item.per}" if item.per else "")
+    until = f" (áp dụng đến hết ngày {item.valid_until:%d/%m/%Y})" if item.valid_until else ""
+    return f"- {item.label}: {value}{until}"
+
+
+def _recently_ended(item: FeeItem, on: dt.date) -> bool:
+    return item.valid_until is not None and 0 < (on - item.valid_until).days <= ENDED_NOTE_DAYS
+
+
+def _ended_note(item: FeeItem) -> str:
+    """What is said of a rate that has ended: never its old amount."""
+    return item.ended_note or (
+        f"mức «{item.label}» chỉ áp dụng đến hết ngày {item.valid_until:%d/%m/%Y} "
+        "và đã hết hiệu lực."
+    )
+
+
+def _fee_notes(group: FeeGroup, on: dt.date, record: str) -> List[str]:
+    lines = [f"Lưu ý: {_ended_note(item)}" for item in group.items if _recently_ended(item, on)]
+    if group.exemptions:
+        lines.append("Được miễn: " + "; ".join(group.exemptions) + ".")
+    lines += list(group.notes)
+    source = group.source
+    if not any(item.amount for item in group.items):
+        return lines
+    if not source.verified:
+        lines.append(
+            "Lưu ý: mức thu trên chưa được đối chiếu với bản chính thức của văn bản;"
+            " anh/chị vui lòng kiểm tra lại khi nộp hồ sơ."
+        )
+    elif source.url and source.url != record:
+        lines.append(f"Nguồn mức thu: {source.url} (kiểm tra ngày {source.checked:%d/%m/%Y}).")
+    return lines
+
+
+def times(
+    procedure: Procedure, case: Optional[Case] = None, today: Optional[dt.date] = None
+) -> str:
+    """The processing time: by case where the record gives times per case (only ``case``'s
+    when one is chosen), else per submission channel; with the note on the times, if any."""
     if details_on_portal(procedure):
         return portal_details(procedure)
+    name = called(procedure, capital=False)
+    by_case = _case_time_rows(procedure, case)
+    if by_case:
+        lines = [f"Thời hạn giải quyết {name} tùy trường hợp:"] + by_case
+    else:
+        lines = _channel_time_lines(procedure)
+    if procedure.time_note:
+        lines.append(procedure.time_note)
+    return _join(*lines, *_missing(procedure, "thời hạn", "thời gian"), source_line(procedure))
+
+
+def _case_time_rows(procedure: Procedure, case: Optional[Case]) -> List[str]:
+    rows: Dict[str, List[str]] = {}
+    for entry in procedure.case_times or []:
+        if case is not None and entry["case"] != case.name:
+            continue
+        methods = entry.get("methods") or []
+        where = f" (nộp {', '.join(FEE_METHOD_WORDS[m] for m in methods)})" if methods else ""
+        rows.setdefault(entry["case"], []).append(f"{entry['time_text']}{where}")
+    return [f"- {case_name}: {'; '.join(texts)}" for case_name, texts in rows.items()]
+
+
+def _channel_time_lines(procedure: Procedure) -> List[str]:
     rows = [(METHOD_NAMES[c.method], processing_time(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
@@ -227,7 +364,7 @@ def times(procedure: Procedure) -> str:
     if not rows:
         name = called(procedure, capital=False)
         lines = [f"Dữ liệu chính thức chưa ghi thời hạn giải quyết của {name}."]
-    return _join(*lines, *_missing(procedure, "thời hạn", "thời gian"), source_line(procedure))
+    return lines
 
 
 def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
