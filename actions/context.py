@@ -10,6 +10,7 @@ from typing import Dict, List, Optional
 from knowledge.models import Procedure
 from knowledge.profile import ProvinceProfile, load_profile
 from knowledge.query import (
+    names_something,
     only_names_a_variant,
     search_query,
     variant_markers,
@@ -196,7 +197,7 @@ def resolve(
         return Resolution(candidates=close, query=query)
     if len(close) == 1 and top >= SINGLE and not focus_code:
         return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
-    if focus_code:
+    if focus_code and (not names_something(query) or any(h.code == focus_code for h in close)):
         return Resolution(kb.procedure(focus_code), query=query)
     return Resolution(candidates=close, query=query)
 

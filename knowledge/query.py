@@ -109,6 +109,21 @@ def _vocabulary() -> Tuple[Tuple[Tuple[_Listed, str], ...], Tuple[str, ...], Tup
     return tuple(colloquial), markers, requests
 
 
+@lru_cache(maxsize=1)
+def _generic_words() -> frozenset:
+    data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    return frozenset(
+        word for w in data.get("generic_words") or [] for word in _folded_phrase(w).split()
+    )
+
+
+def names_something(query: str) -> bool:
+    """Whether a procedure query has a word that could name a procedure, beyond the words any
+    follow-up has ("nộp", "làm", "hồ sơ"...): "nộp online được không" names nothing and keeps
+    the procedure in focus; "giấy phép bán lẻ rượu" names something else."""
+    return any(fold(w.text) not in _generic_words() for w in words(query))
+
+
 def _contains(folded: str, phrase: str) -> bool:
     return f" {phrase} " in f" {folded} "
 

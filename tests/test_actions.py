@@ -399,3 +399,14 @@ async def test_a_number_is_a_rating_only_right_after_the_bot_asked_for_one() -> 
 async def test_an_ordinal_the_classifier_reads_as_a_rating_still_picks_the_option() -> None:
     _, found = await extract_choice("cái thứ 2", "rate_help", pending_choice=passport_choice([]))
     assert found == {"chosen_option": LOST_PASSPORT}
+
+
+async def test_a_new_unknown_procedure_is_not_answered_with_the_one_in_focus() -> None:
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        "cấp giấy phép bán lẻ rượu cần gì",
+        "ask_documents",
+        procedure_code=MARRIAGE,
+    )
+    assert "Tờ khai đăng ký kết hôn" not in text_of(messages)
+    assert slot(events, "procedure_code") in ("unset", None)
