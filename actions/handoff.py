@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import knowledge, profile
+from actions.feedback import bot_just_ran
 from bot.handoff.store import HandoffStore
 from bot.privacy import mask_personal_numbers, redact
 from knowledge import render
@@ -254,7 +255,8 @@ class ActionAskRating(Action):
 
 
 class ActionStoreRating(Action):
-    """Stores the 1-5 rating of the help on the last closed ticket."""
+    """Stores the 1-5 rating of the help on the last closed ticket: a rating button, or a rating
+    typed right after the bot asked for one."""
 
     def name(self) -> Text:
         return "action_store_rating"
@@ -262,7 +264,11 @@ class ActionStoreRating(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        value = tracker.get_slot("rating") or tracker.latest_message.get("text") or ""
+        text = tracker.latest_message.get("text") or ""
+        if not text.startswith("/") and not bot_just_ran(tracker, "action_ask_rating", self.name()):
+            dispatcher.utter_message(response="utter_ask_rephrase")  # a digit nobody asked for
+            return [SlotSet("rating", None)]
+        value = tracker.get_slot("rating") or text
         match = re.search(r"[1-5]", str(value))
         if match is None:
             dispatcher.utter_message(response="utter_ask_rating")

@@ -8,17 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import replies
 from actions.context import knowledge, profile, resolve, suggestions
 from knowledge import render
 from knowledge.models import Case, Procedure
-
-FOLLOW_UP_BUTTONS = [
-    {"title": "Giấy tờ cần nộp", "payload": "/ask_documents"},
-    {"title": "Nộp trực tuyến", "payload": "/ask_online"},
-    {"title": "Lệ phí", "payload": "/ask_fee"},
-    {"title": "Thời gian giải quyết", "payload": "/ask_processing_time"},
-    {"title": "Nơi nộp", "payload": "/ask_agency"},
-]
 
 
 def _chosen_case(procedure: Procedure, tracker: Tracker) -> Optional[Case]:
@@ -42,27 +35,23 @@ def _documents(dispatcher: CollectingDispatcher, tracker: Tracker, procedure: Pr
         ]
         dispatcher.utter_message(text=render.case_question(procedure), buttons=buttons)
         return [SlotSet("pending_aspect", "documents")]
-    dispatcher.utter_message(text=render.documents(procedure, case))
-    return []
+    return replies.send(dispatcher, procedure, "documents", render.documents(procedure, case))
 
 
-def _simple(write: Callable[[Procedure], str], buttons: bool = False) -> Callable:
+def _simple(aspect: str, write: Callable[[Procedure], str]) -> Callable:
     def answer(dispatcher: CollectingDispatcher, _tracker: Tracker, procedure: Procedure) -> List:
-        dispatcher.utter_message(
-            text=write(procedure), buttons=FOLLOW_UP_BUTTONS if buttons else []
-        )
-        return []
+        return replies.send(dispatcher, procedure, aspect, write(procedure))
 
     return answer
 
 
 ANSWERS: Dict[str, Callable[[CollectingDispatcher, Tracker, Procedure], List]] = {
     "documents": _documents,
-    "online": _simple(lambda p: render.online(p, profile())),
-    "fee": _simple(render.fees),
-    "processing_time": _simple(render.times),
-    "agency": _simple(lambda p: render.agency(p, profile())),
-    "overview": _simple(render.overview, buttons=True),
+    "online": _simple("online", lambda p: render.online(p, profile())),
+    "fee": _simple("fee", render.fees),
+    "processing_time": _simple("processing_time", render.times),
+    "agency": _simple("agency", lambda p: render.agency(p, profile())),
+    "overview": _simple("overview", render.overview),
 }
 
 
@@ -119,8 +108,8 @@ class ProcedureAnswer(Action):
             return [SlotSet("pending_aspect", aspect)]
         if found.query:
             nearest = [h.name for h in suggestions(found.query)]
-            dispatcher.utter_message(text=render.not_found(found.query, nearest, profile()))
-            return [SlotSet("pending_aspect", None)]
+            text = render.not_found(found.query, nearest, profile())
+            return [SlotSet("pending_aspect", None), *replies.send_not_found(dispatcher, text)]
         dispatcher.utter_message(text=render.ask_which_procedure())
         return [SlotSet("pending_aspect", aspect)]
 

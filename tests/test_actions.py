@@ -58,7 +58,9 @@ async def test_choosing_a_case_lists_its_documents_with_counts_and_source() -> N
     assert "Tờ khai đăng ký khai sinh" in answer
     assert "1 bản chính" in answer
     assert "mẫu: Tờ khai đăng ký khai sinh" in answer
-    assert "Nguồn: Cổng Dịch vụ công quốc gia, https://dichvucong.gov.vn/" in answer
+    assert "Nguồn: Cổng Dịch vụ công quốc gia, kiểm tra 23/11/2026" in answer
+    record = messages[-1]["buttons"][0]
+    assert record["url"].startswith("https://dichvucong.gov.vn/thu-tuc-hanh-chinh/")
     assert slot(events, "procedure_code") == BIRTH
 
 
@@ -106,7 +108,7 @@ async def test_agency_answer_names_the_agency() -> None:
 async def test_overview_offers_follow_up_buttons() -> None:
     messages, _ = await run(ActionAnswerOverview(), "thủ tục khai sinh")
     assert "mã 1.001193" in text_of(messages)
-    assert {b["payload"] for b in messages[-1]["buttons"]} >= {"/ask_documents", "/ask_fee"}
+    assert {b.get("payload") for b in messages[-1]["buttons"]} >= {"/ask_documents", "/ask_fee"}
 
 
 async def test_question_without_procedure_asks_which_one() -> None:

@@ -17,7 +17,7 @@ function renderResults(results) {
     const button = el("button");
     button.type = "button";
     const title = el("div");
-    title.append(el("span", hit.code, "code"), el("strong", hit.short_name));
+    title.append(el("span", hit.code, "code"), el("span", hit.short_name || hit.name, "name"));
     const where = [hit.field, hit.agency].filter(Boolean).join(" — ");
     button.append(title, el("div", where, "meta"), badges(hit));
     button.addEventListener("click", () => {

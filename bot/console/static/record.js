@@ -18,7 +18,8 @@ function vnDate(iso) {
 
 function badges(item) {
   const row = el("div");
-  row.append(el("span", item.online_label || (item.online && item.online.label), "badge"));
+  const level = item.online_level || (item.online && item.online.level) || "chua_ro";
+  row.append(el("span", item.online_label || (item.online && item.online.label), `badge level-${level}`));
   if (item.own_procedure) row.append(el("span", "Thủ tục riêng của tỉnh", "badge own"));
   if (!item.details) row.append(el("span", "Chỉ có tên và mã", "badge thin"));
   return row;
