@@ -165,7 +165,7 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
     for number_, document in enumerate(case.documents, start=1):
         lines.append(f"{number_}. {_document_line(document)}")
     if len(procedure.name) > LONG_NAME_CHARS:
-        lines.append(f"Tên đầy đủ của thủ tục: {procedure.name}.")
+        lines.append(f"Tên đầy đủ của thủ tục: {procedure.name.rstrip('.')}.")
     return _join(
         "\n".join(lines),
         *_missing(procedure, "giấy tờ", "hồ sơ"),

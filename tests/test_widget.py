@@ -226,3 +226,19 @@ def test_thumbs_up_then_thumbs_down_with_a_reason(servers, browser) -> None:  # 
         shot(page, "widget-feedback-done-phone")
     finally:
         context.close()
+
+
+def test_a_long_document_list_reads_well_on_a_phone(servers, browser) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "chứng thực bản sao cần giấy tờ gì", "Tên đầy đủ của thủ tục:")
+        answer = page.locator(".msg.bot").last.inner_text()
+        heading, first = answer.splitlines()[:2]
+        assert heading == "Hồ sơ cần chuẩn bị cho thủ tục «Chứng thực bản sao từ bản chính»:"
+        assert first.startswith("1. ")
+        assert answer.count("Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan") == 1
+        assert_answer_readable(page, "widget documents")
+        shot(page, "widget-documents-phone")
+    finally:
+        context.close()
