@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
@@ -70,8 +70,3 @@ def write_conversations(db: Path, conversations: Dict[str, List[Event]]) -> str:
     with ThreadPoolExecutor(1) as worker:
         worker.submit(asyncio.run, save()).result()
     return f"sqlite:///{db}"
-
-
-def rasa_events(tracker: DialogueStateTracker, since: Optional[int] = None) -> List[Dict]:
-    """A tracker's events as the action server receives them (dicts)."""
-    return [event.as_dict() for event in list(tracker.events)[since or 0 :]]

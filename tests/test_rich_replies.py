@@ -2,7 +2,10 @@
 link buttons, quick replies, "Gặp cán bộ" and the 👍 / 👎 controls, in the order a channel
 keeps them, within its limits; long texts split at line boundaries; long document lists.
 
-Formats (cited in bot/channels/zalo.py and messenger.py):
+Formats (cited in bot/channels/zalo.py and messenger.py: developers.zalo.me's consultation
+message as https://developers.esms.vn/en/esms-api/send-sms-api/send-zalo-message-consulting-button
+reproduces it; https://developers.facebook.com/docs/messenger-platform/send-messages/template/button,
+.../send-messages/buttons/url and .../reference/buttons/quick-replies):
 - Zalo OA consultation message: ``message.attachment = {"type": "template", "payload":
   {"buttons": [...]}}``, at most 5 buttons, title <= 100 characters; ``oa.open.url`` with
   ``payload: {"url"}``; ``oa.query.hide`` with a string payload <= 1000 characters; text <= 2000.

@@ -41,8 +41,14 @@ function documentLine(doc) {
   const details = [];
   if (doc.originals) details.push(`${doc.originals} bản chính`);
   if (doc.copies) details.push(`${doc.copies} bản sao`);
-  if (doc.form) details.push(`mẫu: ${doc.form}`);
+  if (doc.form && !doc.form_url) details.push(`mẫu: ${doc.form}`);
   const item = el("li", doc.name + (details.length ? ` (${details.join("; ")})` : ""));
+  if (doc.form_url) {
+    // The form to download, where the record has its address.
+    const form = el("div", "Mẫu: ", "note");
+    form.append(link(doc.form_url, doc.form || "tải mẫu"));
+    item.append(form);
+  }
   if (doc.note) item.append(el("div", doc.note, "note"));
   return item;
 }
