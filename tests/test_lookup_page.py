@@ -10,6 +10,7 @@ from typing import Iterator
 
 import pytest
 from console_server import PASSWORD, USERNAME, running_console, sample_database
+from playwright.sync_api import expect
 from visibility import assert_readable, shot
 
 PHONE = {"width": 375, "height": 740}
@@ -95,7 +96,8 @@ def test_results_and_record_are_readable_on_a_phone(console: str, browser) -> No
         shot(page, "lookup-results-phone")
         page.locator("#results li button").first.click()
         page.wait_for_selector("#record:not([hidden]) h2")
+        expect(page.locator("#record h2")).to_be_in_viewport()  # scrolled to, under the results
+        shot(page, "lookup-record-phone", full_page=False)
         assert_readable(page, page.locator("#record h2, #record h3"), "phone record headings")
-        shot(page, "lookup-record-phone")
     finally:
         context.close()

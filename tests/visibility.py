@@ -41,11 +41,11 @@ _LOOK = """(node) => {
 }"""
 
 
-def shot(page: Any, name: str) -> Path:
-    """Save a full-page screenshot as results/screenshots/<name>.png."""
+def shot(page: Any, name: str, full_page: bool = True) -> Path:
+    """Save a screenshot (of the whole page, or of the window) as results/screenshots/<name>.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

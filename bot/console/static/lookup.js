@@ -55,7 +55,11 @@ async function search() {
 async function openRecord(code) {
   try {
     const response = await api(`/api/procedures/${encodeURIComponent(code)}`);
-    if (response.ok) renderRecord($("record"), await response.json());
+    if (response.ok) {
+      renderRecord($("record"), await response.json());
+      // On a narrow screen the record is under the results: bring it into view.
+      if (window.matchMedia("(max-width: 900px)").matches) $("record").scrollIntoView();
+    }
   } catch (error) {
     if (error.message !== "unauthorized") $("status").textContent = "Chưa mở được hồ sơ thủ tục, vui lòng thử lại.";
   }
