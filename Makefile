@@ -12,6 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: bench-channels vendor-js
 .PHONY: bench-catalogue
 .PHONY: bench-console
+.PHONY: eval
 
 run: venv train
 	@scripts/run.sh
@@ -62,6 +63,10 @@ nlu-report: venv
 	$(VENV)/bin/rasa test nlu --cross-validation --folds 5 --config config.yml --nlu nlu_data \
 	  --out results/cv
 	$(PY) scripts/check-nlu-report.py results/cv/intent_report.json 0
+
+# Real citizens' questions against real servers (tests/eval/): figures on the held-out part.
+eval: venv train
+	$(PY) -m tests.eval.run --split $(or $(SPLIT),held_out)
 
 bench-channels: venv train
 	$(PY) -m bench.channels

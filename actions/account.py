@@ -7,6 +7,7 @@ counts failed attempts (and offers a person after two), and moves through the st
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -17,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import profile
 from knowledge import render
-from knowledge.guides import Step, load_account_guide
+from knowledge.guides import UNVERIFIED_ANSWER, Faq, Step, load_account_guide
 from knowledge.id_number import check_id_number
 from knowledge.text.normalize import fold, normalize
 
@@ -106,7 +107,51 @@ def reset_events() -> List[EventType]:
 
 
 def step_message(steps: List[Step], index: int) -> str:
-    return f"Bước {index + 1}/{len(steps)}: {steps[index].text}"
+    return f"Bước {index + 1}/{len(steps)}: {steps[index].message()}"
+
+
+def _checked(date: str) -> str:
+    """ "2026-12-01" -> "01/12/2026"."""
+    year, month, day = date.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def faq_message(faq: Faq, checked: str) -> str:
+    """A direct answer with its sources and the date they were checked; an answer found only in
+    the press says so."""
+    lines = [faq.answer]
+    if not faq.verified:
+        lines.append(UNVERIFIED_ANSWER)
+    label = "Nguồn" if faq.verified else "Nguồn (báo chí, chưa kiểm chứng)"
+    lines.append(f"{label}: {'; '.join(faq.sources)} (kiểm tra ngày {_checked(checked)}).")
+    return "\n".join(lines)
+
+
+def guide_offer(faq: Faq) -> Optional[List[Dict[str, str]]]:
+    """Buttons offering the guide path that fits the answer, if it has one."""
+    if not faq.guide:
+        return None
+    if faq.guide == "create":
+        payload = "/account_create"
+        entities = dict(faq.guide_slots)
+    else:
+        payload = "/account_problem"
+        entities = {"account_topic": faq.guide, **faq.guide_slots}
+    if entities:
+        payload += json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
+    return [
+        {"title": faq.guide_title or "Hướng dẫn từng bước", "payload": payload},
+        {"title": "Không cần, cảm ơn", "payload": "/thank"},
+    ]
+
+
+def _entities(tracker: Tracker) -> Dict[str, Any]:
+    """Entities of the latest message (a guide offer's button carries the situation)."""
+    return {
+        e["entity"]: e.get("value")
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") in ("account_topic", "account_holder", "has_chip_id")
+    }
 
 
 class ActionStartAccountGuide(Action):
@@ -120,14 +165,27 @@ class ActionStartAccountGuide(Action):
     ) -> List[EventType]:
         text = _folded(tracker.latest_message.get("text"))
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        topic = _first_match(PROBLEM_WORDS, text)
+        given = _entities(tracker)
+        topic = given.get("account_topic") or _first_match(PROBLEM_WORDS, text)
         if intent == "account_create":
             topic = "create"
         events = reset_events() + [SlotSet("account_topic", topic)]
-        holder = _first_match({k: v for k, v in HOLDER_WORDS.items() if k != "citizen"}, text)
+        holder = given.get("account_holder") or _first_match(
+            {k: v for k, v in HOLDER_WORDS.items() if k != "citizen"}, text
+        )
         if topic == "create" and holder:
             events.append(SlotSet("account_holder", holder))
-        dispatcher.utter_message(response="utter_account_intro")
+        if topic == "create" and given.get("has_chip_id") is not None:
+            events.append(SlotSet("has_chip_id", bool(given["has_chip_id"])))
+        guide = load_account_guide()
+        intro = guide.intros.get(topic or "")
+        if intro is None:
+            dispatcher.utter_message(response="utter_account_intro")
+        else:
+            sources = "; ".join(intro.sources)
+            dispatcher.utter_message(
+                text=f"{intro.text}\nNguồn: {sources} (kiểm tra ngày {_checked(guide.checked)})."
+            )
         return events
 
 
@@ -240,9 +298,13 @@ class ActionAskStepFeedback(Action):
         if not path:
             path = choose_path(tracker.current_slot_values())
             events += [SlotSet("account_path", path), SlotSet("account_step", 0)]
-            dispatcher.utter_message(
-                text=f"{guide.paths[path].title} ({len(guide.steps(path))} bước)."
-            )
+            title = f"{guide.paths[path].title} ({len(guide.steps(path))} bước)."
+            if not all(step.verified for step in guide.steps(path)):
+                title += (
+                    " Các bước ghi “chưa đối chiếu” lấy từ hướng dẫn trên báo chí; anh/chị"
+                    " làm theo hướng dẫn hiện trên ứng dụng nếu có khác biệt."
+                )
+            dispatcher.utter_message(text=title)
         steps = list(guide.steps(path))
         index = min(int(tracker.get_slot("account_step") or 0), len(steps) - 1)
         dispatcher.utter_message(text=step_message(steps, index), buttons=STEP_BUTTONS)
@@ -260,10 +322,16 @@ class ActionFinishAccountGuide(Action):
     ) -> List[EventType]:
         path = tracker.get_slot("account_path") or ""
         steps = load_account_guide().steps(path)
-        sources = sorted({step.source for step in steps})
+        official = list(dict.fromkeys(step.source for step in steps if step.verified))
+        press = list(dict.fromkeys(step.source for step in steps if not step.verified))
         dispatcher.utter_message(response="utter_account_done")
-        if sources:
-            dispatcher.utter_message(text="Nguồn hướng dẫn: " + "; ".join(sources[:3]))
+        lines = []
+        if official:
+            lines.append("Nguồn hướng dẫn: " + "; ".join(official[:3]))
+        if press:
+            lines.append("Một số bước theo báo chí (chưa kiểm chứng): " + "; ".join(press[:3]))
+        if lines:
+            dispatcher.utter_message(text="\n".join(lines))
         return reset_events()
 
 
@@ -281,7 +349,10 @@ class ActionStopAccountGuide(Action):
 
 
 class ActionAnswerAccountFaq(Action):
-    """A short sourced answer about VNeID, level-2 accounts, OTP, chip ID cards..."""
+    """A direct, sourced answer to an account question (VNeID, levels, changing the phone
+    number, a forgotten password, organisations' accounts...), then the guide path that fits.
+
+    Inside the guide the answer comes without the offer: the guide resumes at its step."""
 
     def name(self) -> Text:
         return "action_answer_account_faq"
@@ -289,11 +360,17 @@ class ActionAnswerAccountFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        faq = load_account_guide().find_faq(tracker.latest_message.get("text") or "")
+        guide = load_account_guide()
+        faq = guide.find_faq(tracker.latest_message.get("text") or "")
         if faq is None:
             dispatcher.utter_message(response="utter_account_faq_unknown")
-        else:
-            dispatcher.utter_message(text=f"{faq.answer}\nNguồn: {faq.source}")
+            return []
+        dispatcher.utter_message(text=faq_message(faq, guide.checked))
+        buttons = None if tracker.active_loop.get("name") else guide_offer(faq)
+        if buttons:
+            dispatcher.utter_message(
+                text="Anh/chị có muốn tôi hướng dẫn từng bước không?", buttons=buttons
+            )
         return []
 
 

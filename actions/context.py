@@ -5,18 +5,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from knowledge.models import Procedure
 from knowledge.profile import ProvinceProfile, load_profile
-from knowledge.query import procedure_query
-from knowledge.search import SearchHit
+from knowledge.query import (
+    only_names_a_variant,
+    search_query,
+    variant_markers,
+    without_variant_words,
+)
+from knowledge.search import RECALL_WEIGHT, SearchHit
 from knowledge.store import KnowledgeBase
+from knowledge.text.normalize import fold
+from knowledge.text.sentences import (
+    need_phrases,
+    sentence_spans,
+    states_a_need,
+    story_and_question,
+)
 
 CONFIDENT = 0.55  # a hit this good names the procedure...
 CLEAR_LEAD = 0.08  # ...when it leads the next one by this much
 SUGGEST = 0.3  # hits this good are offered as buttons
 MAX_BUTTONS = 4
+SEARCH_DEPTH = 8
+# A plain procedure beats its special variants (reissue, loss, change...) when the message
+# names no variant, and the variant the message names beats the others, by this much.
+VARIANT_PRIOR = 0.06
+STORY_WEIGHT = 0.9  # a procedure found only in the story counts a little less than one asked
+STORY_RECALL = 3.0  # a story names its procedure among many other words: recall matters most
+SHORT_QUERY = 6  # syllables; longer questions get a growing recall weight...
+RECALL_PER_WORD = 0.15  # ...this much per syllable, up to STORY_RECALL
+NEED_WEIGHT = 0.95  # "tôi muốn [nhập khẩu cho con]": what the citizen wants done
+ASIDE = 0.92  # a story sentence that does not say what the citizen wants counts less
+SINGLE = 0.45  # the only plausible procedure, this good, is answered rather than asked about
 
 
 @lru_cache(maxsize=1)
@@ -37,26 +60,135 @@ class Resolution:
 
     procedure: Optional[Procedure] = None
     candidates: List[SearchHit] = field(default_factory=list)
+    alternatives: List[SearchHit] = field(default_factory=list)  # close runners-up of an answer
     query: str = ""
     switched: bool = False  # the message named a procedure other than the one in focus
+    named: bool = False  # the message itself named the procedure (not only the focus)
 
 
-def resolve(text: str, focus_code: Optional[str]) -> Resolution:
+def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
+    """Re-rank: titles with a variant word the message lacks go down; with one it has, up."""
+    asked = set(variant_markers(text))
+    reranked = []
+    for hit in hits:
+        markers = set(variant_markers(hit.short_name or hit.name))
+        score = hit.score
+        if markers & asked:
+            score += VARIANT_PRIOR
+        elif markers:
+            score -= VARIANT_PRIOR
+        reranked.append(SearchHit(hit.code, hit.name, hit.short_name, round(score, 4)))
+    return sorted(reranked, key=lambda h: -h.score)
+
+
+def _distinct_titles(hits: List[SearchHit]) -> List[SearchHit]:
+    """One hit per title (the best): identical titles side by side tell the citizen nothing."""
+    seen: Dict[str, SearchHit] = {}
+    for hit in hits:
+        seen.setdefault(fold(hit.short_name or hit.name).strip(" ."), hit)
+    return list(seen.values())
+
+
+def recall_for(text: str) -> float:
+    """The search's recall weight for a question: a long one names its procedure among more
+    words, so covering the procedure's name matters more than using every word."""
+    length = len(search_query(text).split())
+    if length <= SHORT_QUERY:
+        return RECALL_WEIGHT
+    return min(STORY_RECALL, RECALL_WEIGHT + (length - SHORT_QUERY) * RECALL_PER_WORD)
+
+
+def ranked(text: str) -> List[SearchHit]:
+    """Procedures the message may be about, best first: the question part is searched, and each
+    sentence of the story before it (a little less weight)."""
+    story, question = story_and_question(text)
+    scores: Dict[str, SearchHit] = {}
+    pieces = [(question, 1.0, recall_for(question))]
+    pieces += [(need, NEED_WEIGHT, RECALL_WEIGHT) for need in need_phrases(text)]
+    if story:
+        pieces.append((text, STORY_WEIGHT * ASIDE, STORY_RECALL))
+        for start, end in sentence_spans(story):
+            sentence = story[start:end]
+            weight = STORY_WEIGHT if states_a_need(sentence) else STORY_WEIGHT * ASIDE
+            pieces.append((sentence, weight, STORY_RECALL))
+    for piece, weight, recall in pieces:
+        query = search_query(piece)
+        if not query:
+            continue
+        for hit in knowledge().search(query, limit=SEARCH_DEPTH, recall_weight=recall):
+            weighted = SearchHit(hit.code, hit.name, hit.short_name, round(hit.score * weight, 4))
+            if hit.code not in scores or scores[hit.code].score < weighted.score:
+                scores[hit.code] = weighted
+    hits = sorted(scores.values(), key=lambda h: -h.score)
+    return _distinct_titles(_with_variant_prior(hits, text))
+
+
+# The variant words that say each kind of request (entity ``request_kind``).
+KIND_MARKERS = {
+    "reissue": ("cap lai", "trinh bao mat", "bi mat", "mat", "hu hong", "hong"),
+    "renewal": ("cap doi", "doi", "gia han"),
+    "change": ("thay doi", "dieu chinh", "cai chinh", "bo sung", "dinh chinh"),
+}
+
+
+def variant_of(focus: Procedure, request_kinds: List[str]) -> Procedure:
+    """The procedure of the focus's family that a variant-only message ("cấp mới", "bị mất",
+    "làm lại") means: the plain one for a new request, the one whose title has the kind's words
+    otherwise; the focus itself when no member fits."""
+    family = [
+        h
+        for h in knowledge().search(without_variant_words(focus.short_name), limit=SEARCH_DEPTH)
+        if h.score >= SUGGEST
+    ]
+    for kind in request_kinds:
+        if kind == "new":
+            plain = [h for h in family if not variant_markers(h.short_name)]
+            if plain and variant_markers(focus.short_name):
+                return knowledge().procedure(plain[0].code) or focus
+            return focus
+        wanted = set(KIND_MARKERS.get(kind, ()))
+        fitting = [h for h in family if wanted & set(variant_markers(h.short_name))]
+        if fitting:
+            return knowledge().procedure(fitting[0].code) or focus
+    return focus
+
+
+def resolve(
+    text: str, focus_code: Optional[str], request_kinds: Optional[List[str]] = None
+) -> Resolution:
     """The procedure ``text`` is about, else close candidates, else the one in focus.
 
-    A confident match replaces the focus; a message that names nothing keeps it.
+    A confident match replaces the focus; a message that names nothing keeps it; a message
+    that only names a variant ("bị mất") picks that variant of the focus (``request_kinds``
+    are the message's ``request_kind`` entities).
     """
+    request_kinds = request_kinds or []
     kb = knowledge()
-    query = procedure_query(text)
-    hits = kb.search(query, limit=MAX_BUTTONS + 1) if query else []
+    query = search_query(text)
+    focus = kb.procedure(focus_code) if focus_code else None
+    if focus is not None and only_names_a_variant(text):
+        variant = variant_of(focus, request_kinds)
+        return Resolution(variant, query=query, switched=variant.code != focus_code, named=True)
+    hits = ranked(text) if query else []
     top = hits[0].score if hits else 0.0
     runner_up = hits[1].score if len(hits) > 1 else 0.0
+    close = [h for h in hits if h.score >= max(SUGGEST, top - CLEAR_LEAD)][:MAX_BUTTONS]
     if top >= CONFIDENT and top - runner_up >= CLEAR_LEAD:
         code = hits[0].code
-        return Resolution(kb.procedure(code), query=query, switched=code != focus_code)
-    close = [h for h in hits if h.score >= max(SUGGEST, top - CLEAR_LEAD)][:MAX_BUTTONS]
+        alternatives = [h for h in hits[1:] if h.score >= max(SUGGEST, top - 2 * CLEAR_LEAD)]
+        return Resolution(
+            kb.procedure(code),
+            alternatives=alternatives[: MAX_BUTTONS - 1],
+            query=query,
+            switched=code != focus_code,
+            named=True,
+        )
     if top >= CONFIDENT:
+        if focus_code and any(h.code == focus_code for h in close):
+            return Resolution(kb.procedure(focus_code), query=query, named=True)
         return Resolution(candidates=close, query=query)
+    if len(close) == 1 and top >= SINGLE and not focus_code:
+        return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
     if focus_code:
         return Resolution(kb.procedure(focus_code), query=query)
     return Resolution(candidates=close, query=query)

@@ -9,11 +9,12 @@ from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionSt
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account import ActionAskStepFeedback, resume_events
-from actions.context import CONFIDENT, knowledge, profile
+from actions.context import SUGGEST, profile, ranked
 from actions.handoff import staff_online
-from actions.procedure_answers import answer
+from actions.procedure_answers import respond
+from actions.understanding import Message
 from knowledge import render
-from knowledge.query import procedure_query
+from knowledge.query import search_query
 
 FAILURES_BEFORE_HANDOFF = 2
 
@@ -65,13 +66,11 @@ class ActionDefaultFallback(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        query = procedure_query(tracker.latest_message.get("text") or "")
-        hits = knowledge().search(query, limit=2) if query else []
-        if hits and hits[0].score >= CONFIDENT:
-            procedure = knowledge().procedure(hits[0].code)
-            return [SlotSet("case_index", None)] + answer(
-                "overview", dispatcher, tracker, procedure
-            )
+        message = Message.latest(tracker)
+        text = message.procedure_text()
+        hits = ranked(text) if search_query(text) else []
+        if hits and hits[0].score >= SUGGEST:
+            return respond(dispatcher, tracker)  # a procedure question the classifier doubted
         failures = int(tracker.get_slot("failed_turns") or 0) + 1
         if failures < FAILURES_BEFORE_HANDOFF:
             dispatcher.utter_message(response="utter_ask_rephrase")

@@ -19,7 +19,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import HUMAN
 from bot.feedback.answers import (
-    ANSWER_TYPES,
     DETAIL_INTENT,
     DOWN,
     FEEDBACK_INTENT,
@@ -118,10 +117,11 @@ def question_before(tracker: Tracker, answer: AnswerRef) -> Optional[str]:
 
 def _rated_answer(tracker: Tracker) -> Optional[AnswerRef]:
     """The answer a feedback is about: the payload's, else the ``last_answer`` slot's."""
-    answer_id, answer_type = _entity(tracker, "answer_id"), _entity(tracker, "answer_type")
-    if answer_id and answer_type in ANSWER_TYPES:
-        return AnswerRef(answer_id, _entity(tracker, "answer_code") or None, answer_type)
-    return AnswerRef.from_slot(tracker.get_slot(LAST_ANSWER_SLOT))
+    aspects = (_entity(tracker, "answer_aspects") or "").split(",")
+    named = AnswerRef.of(
+        _entity(tracker, "answer_id") or "", _entity(tracker, "answer_code"), aspects
+    )
+    return named or AnswerRef.from_slot(tracker.get_slot(LAST_ANSWER_SLOT))
 
 
 class ActionStoreFeedback(Action):

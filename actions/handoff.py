@@ -19,7 +19,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import knowledge, profile
-from actions.feedback import bot_just_ran
 from bot.handoff.store import HandoffStore
 from bot.privacy import mask_personal_numbers, redact
 from knowledge import render
@@ -254,9 +253,23 @@ class ActionAskRating(Action):
         return []
 
 
+def rating_was_asked(tracker: Tracker) -> bool:
+    """Whether the bot's last action before this message asked for a rating: a number typed at
+    any other time (a receipt code, a count of days) is not a rating."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") in ("action_ask_rating", "utter_ask_rating")
+    return False
+
+
 class ActionStoreRating(Action):
-    """Stores the 1-5 rating of the help on the last closed ticket: a rating button, or a rating
-    typed right after the bot asked for one."""
+    """Stores the 1-5 rating of the help on the last closed ticket, when one was asked for (a
+    rating button always is)."""
 
     def name(self) -> Text:
         return "action_store_rating"
@@ -265,8 +278,8 @@ class ActionStoreRating(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
-        if not text.startswith("/") and not bot_just_ran(tracker, "action_ask_rating", self.name()):
-            dispatcher.utter_message(response="utter_ask_rephrase")  # a digit nobody asked for
+        if not text.startswith("/rate_help") and not rating_was_asked(tracker):
+            dispatcher.utter_message(response="utter_ask_rephrase")
             return [SlotSet("rating", None)]
         value = tracker.get_slot("rating") or text
         match = re.search(r"[1-5]", str(value))

@@ -1,179 +1,384 @@
-"""Answers about one procedure: documents, online level, fee, time, agency, overview."""
+"""Answers about procedures: every aspect asked (documents, online, fee, time, agency,
+conditions, overview) of the procedure a message is about, and the choices between procedures
+or cases, asked through ``choice_form`` and answered by tapping or typing.
+
+State, all in slots: ``procedure_code`` (the procedure in focus), ``case_index`` (its case),
+``pending_choice`` (the question asked and its options), ``choice_kind`` (featurised: a choice
+is open), ``pending_aspects`` (what to answer once the choice is made), ``chosen_option`` (the
+form's slot), ``choice_failures`` and ``last_answer`` (what the latest answer was about).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Text
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.context import knowledge, profile, resolve, suggestions
+from actions.choice import KIND_CASE, KIND_PROCEDURE, Option, PendingChoice, match_option
+from actions.context import CONFIDENT, knowledge, profile, ranked, resolve, suggestions
+from actions.understanding import Message
 from knowledge import render
 from knowledge.models import Case, Procedure
+from knowledge.query import search_query
+
+FORM = "choice_form"
+# The chosen option that means "not an answer to the choice: read the message as a question".
+FROM_MESSAGE = "__message__"
+FAILURES_BEFORE_OFFERING_STOP = 2
+FAILURES_BEFORE_GIVING_UP = 3
+MAX_OPTIONS = 8
+# Intents the choice leaves to their own rules (the form is rejected, then rules answer them).
+OWN_RULES = frozenset(
+    {
+        "greet",
+        "thank",
+        "goodbye",
+        "stop",
+        "deny",
+        "request_human",
+        "complain",
+        "complain_delay",
+        "bot_challenge",
+        "account_create",
+        "account_problem",
+        "account_faq",
+        "shared_secret",
+        "give_id_number",
+        "ask_status",
+        "report_scam",
+        "unreadable_message",
+        "message_too_long",
+        "other_language",
+    }
+)
 
 
-def _chosen_case(procedure: Procedure, tracker: Tracker) -> Optional[Case]:
-    """The case the user picked for this procedure ("<code>#<index>"), if any."""
-    value = tracker.get_slot("case_index") or ""
-    code, _, index = str(value).partition("#")
+def choose_payload(value: str) -> str:
+    """The payload of an option button."""
+    return f'/choose_option{{"chosen_option":"{value}"}}'
+
+
+def _case_of(procedure: Procedure, value: Any) -> Optional[int]:
+    """The case index that a "<code>#<index>" value gives for this procedure."""
+    code, _, index = str(value or "").partition("#")
     if code != procedure.code or not index.isdigit() or int(index) >= len(procedure.cases):
         return None
-    return procedure.cases[int(index)]
+    return int(index)
 
 
-def _documents(dispatcher: CollectingDispatcher, tracker: Tracker, procedure: Procedure) -> List:
-    case = _chosen_case(procedure, tracker)
-    if case is None and render.case_needs_choice(procedure):
-        buttons = [
-            {
-                "title": c.name,
-                "payload": f'/choose_case{{"case_index":"{procedure.code}#{i}"}}',
-            }
-            for i, c in enumerate(procedure.cases)
-        ]
-        dispatcher.utter_message(text=render.case_question(procedure), buttons=buttons)
-        return [SlotSet("pending_aspect", "documents")]
-    return replies.send(dispatcher, procedure, "documents", render.documents(procedure, case))
+def _case_options(procedure: Procedure) -> List[Option]:
+    return [Option(f"{procedure.code}#{i}", c.name) for i, c in enumerate(procedure.cases)]
 
 
-def _simple(aspect: str, write: Callable[[Procedure], str]) -> Callable:
-    def answer(dispatcher: CollectingDispatcher, _tracker: Tracker, procedure: Procedure) -> List:
-        return replies.send(dispatcher, procedure, aspect, write(procedure))
+@dataclass
+class Reply:
+    """What one turn says and the slot events it leaves."""
 
-    return answer
+    texts: List[Dict[str, Any]] = field(default_factory=list)
+    events: List[EventType] = field(default_factory=list)
+
+    def say(self, text: str, buttons: Optional[List[Dict[str, Any]]] = None) -> None:
+        self.texts.append({"text": text, "buttons": buttons or []})
+
+    def send(self, dispatcher: CollectingDispatcher) -> List[EventType]:
+        for item in self.texts:
+            dispatcher.utter_message(text=item["text"], buttons=item["buttons"])
+        return self.events
 
 
-ANSWERS: Dict[str, Callable[[CollectingDispatcher, Tracker, Procedure], List]] = {
-    "documents": _documents,
-    "online": _simple("online", lambda p: render.online(p, profile())),
-    "fee": _simple("fee", render.fees),
-    "processing_time": _simple("processing_time", render.times),
-    "agency": _simple("agency", lambda p: render.agency(p, profile())),
-    "overview": _simple("overview", render.overview),
-}
-
-
-def answer(
-    aspect: str,
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    procedure: Procedure,
-) -> List[EventType]:
-    """Answer ``aspect`` of ``procedure`` and put the procedure in focus."""
-    events: List[EventType] = [
-        SlotSet("procedure_code", procedure.code),
-        SlotSet("pending_aspect", None),
-        SlotSet("failed_turns", 0),
+def _open_choice(reply: Reply, choice: PendingChoice) -> None:
+    """Leave a choice for ``choice_form`` to ask."""
+    reply.events += [
+        SlotSet("pending_choice", choice.to_slot()),
+        SlotSet("choice_kind", choice.kind),
+        SlotSet("pending_aspects", choice.aspects),
+        SlotSet("chosen_option", None),
+        SlotSet("choice_failures", 0),
     ]
-    return events + ANSWERS[aspect](dispatcher, tracker, procedure)
 
 
-class ProcedureAnswer(Action):
-    """Finds the procedure the message is about, then answers one aspect of it."""
+def _close_choice() -> List[EventType]:
+    return [
+        SlotSet("pending_choice", None),
+        SlotSet("choice_kind", None),
+        SlotSet("pending_aspects", None),
+        SlotSet("chosen_option", None),
+        SlotSet("choice_failures", 0),
+    ]
 
-    aspect = "overview"
+
+def _aspect_text(aspect: str, procedure: Procedure, case: Optional[Case]) -> str:
+    province = profile()
+    writers = {
+        "documents": lambda: render.documents(procedure, case),
+        "online": lambda: render.online(procedure, province),
+        "fee": lambda: render.fees(procedure, province),
+        "processing_time": lambda: render.times(procedure, case),
+        "agency": lambda: render.agency(procedure, province),
+        "eligibility": lambda: render.eligibility(procedure, province),
+        "overview": lambda: render.overview(procedure),
+    }
+    return writers[aspect]()
+
+
+def answer_procedure(
+    reply: Reply,
+    procedure: Procedure,
+    aspects: List[str],
+    case_index: Optional[int],
+    message: Message,
+    in_other_loop: bool,
+) -> None:
+    """Answer every aspect asked of ``procedure``. Documents that differ by case: the case the
+    message states, else the documents common to all cases and the case question."""
+    if case_index is None and len(procedure.cases) > 1 and "documents" in aspects:
+        found = (
+            match_option(
+                message.text, PendingChoice(KIND_CASE, _case_options(procedure)), message.entities
+            )
+            if message.text
+            else None
+        )
+        case_index = _case_of(procedure, found.value) if found else None
+    case = procedure.cases[case_index] if case_index is not None else None
+    needs_case = "documents" in aspects and case is None and render.case_needs_choice(procedure)
+    parts = []
+    for aspect in aspects:
+        if aspect == "documents" and needs_case:
+            parts.append(render.documents_common_part(procedure))
+        else:
+            parts.append(_aspect_text(aspect, procedure, case))
+    text = render.combined(procedure, parts)
+    answer = replies.new_answer(procedure.code, aspects)
+    reply.say(text, [] if needs_case else replies.answer_buttons(procedure, answer))
+    reply.events += [
+        SlotSet("procedure_code", procedure.code),
+        SlotSet("case_index", f"{procedure.code}#{case_index}" if case is not None else None),
+        SlotSet("failed_turns", 0),
+        SlotSet("last_answer", answer.as_slot()),
+    ]
+    if needs_case:
+        choice = PendingChoice(KIND_CASE, _case_options(procedure), procedure.code, ["documents"])
+        if in_other_loop:
+            reply.say(render.case_question(procedure), _buttons(choice))
+        else:
+            _open_choice(reply, choice)
+            return
+    reply.events += _close_choice()
+
+
+def _buttons(choice: PendingChoice) -> List[Dict[str, Any]]:
+    return [{"title": o.title, "payload": choose_payload(o.value)} for o in choice.options]
+
+
+def _aspects_for(message: Message, tracker: Tracker) -> List[str]:
+    """The aspects to answer: those asked; those left pending when the message asks nothing
+    narrower (it names the procedure the bot asked for); else an overview."""
+    asked = message.aspects()
+    pending = list(tracker.get_slot("pending_aspects") or [])
+    if pending and asked in ([], ["overview"]):
+        return pending
+    return asked or ["overview"]
+
+
+def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """The whole answer to a procedure question (or to a choice just made)."""
+    reply = Reply()
+    message = Message.latest(tracker)
+    chosen = tracker.get_slot("chosen_option")
+    in_other_loop = bool(tracker.active_loop_name) and tracker.active_loop_name != FORM
+    if chosen and chosen != FROM_MESSAGE:
+        _answer_choice(reply, tracker, str(chosen), message, in_other_loop)
+        return reply.send(dispatcher)
+    aspects = _aspects_for(message, tracker)
+    found = resolve(
+        message.procedure_text(), tracker.get_slot("procedure_code"), message.values("request_kind")
+    )
+    if found.procedure:
+        case_index = (
+            None if found.switched else _case_of(found.procedure, tracker.get_slot("case_index"))
+        )
+        answer_procedure(reply, found.procedure, aspects, case_index, message, in_other_loop)
+        if found.alternatives and found.named:
+            reply.say(
+                render.alternatives_note(),
+                [
+                    {"title": h.short_name, "payload": choose_payload(h.code)}
+                    for h in found.alternatives
+                ],
+            )
+    elif found.candidates:
+        options = [Option(h.code, h.short_name) for h in found.candidates[:MAX_OPTIONS]]
+        choice = PendingChoice(KIND_PROCEDURE, options, None, aspects)
+        if in_other_loop:
+            reply.say(render.candidates_question([o.title for o in options]), _buttons(choice))
+        else:
+            _open_choice(reply, choice)
+    elif found.query:
+        nearest = [h.name for h in suggestions(found.query)]
+        answer = replies.new_answer(None, ["not_found"])
+        reply.say(
+            render.not_found(found.query, nearest, profile()), replies.not_found_buttons(answer)
+        )
+        reply.events += _close_choice() + [SlotSet("last_answer", answer.as_slot())]
+    else:
+        reply.say(render.ask_which_procedure())
+        reply.events += [SlotSet("pending_aspects", aspects)]
+    return reply.send(dispatcher)
+
+
+def _answer_choice(
+    reply: Reply, tracker: Tracker, chosen: str, message: Message, in_other_loop: bool
+) -> None:
+    """The citizen picked an option (tapped or typed): answer what they had asked."""
+    aspects = list(tracker.get_slot("pending_aspects") or [])
+    code, _, index = chosen.partition("#")
+    procedure = knowledge().procedure(code)
+    if procedure is None:
+        reply.say(render.ask_which_procedure())
+        reply.events += _close_choice()
+        return
+    if index:
+        answer_procedure(
+            reply,
+            procedure,
+            aspects or ["documents"],
+            _case_of(procedure, chosen),
+            Message("", message.intent, 0.0),
+            in_other_loop,
+        )
+        return
+    answer_procedure(
+        reply,
+        procedure,
+        aspects or ["overview"],
+        None,
+        Message("", message.intent, 0.0),
+        in_other_loop,
+    )
+
+
+class ActionAnswerProcedure(Action):
+    """Answers a question about a procedure: every aspect asked, for the procedure the message
+    names (or the one in focus), or opens a choice when several fit."""
 
     def name(self) -> Text:
-        return f"action_answer_{self.aspect}"
+        return "action_answer_procedure"
 
     async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):  # a button payload names no procedure
-            text = ""
-        aspect = self.aspect
-        if aspect == "overview" and tracker.get_slot("pending_aspect"):
-            aspect = tracker.get_slot("pending_aspect")  # "khai sinh" answering "which procedure?"
-        focus = tracker.get_slot("procedure_code")
-        found = resolve(text, focus)
-        if found.procedure:
-            events = [SlotSet("case_index", None)] if found.switched else []
-            return events + answer(aspect, dispatcher, tracker, found.procedure)
-        if found.candidates:
-            buttons = [
-                {
-                    "title": h.short_name,
-                    "payload": f'/choose_procedure{{"procedure_code":"{h.code}"}}',
-                }
-                for h in found.candidates
-            ]
-            names = [h.short_name for h in found.candidates]
-            dispatcher.utter_message(text=render.candidates_question(names), buttons=buttons)
-            return [SlotSet("pending_aspect", aspect)]
-        if found.query:
-            nearest = [h.name for h in suggestions(found.query)]
-            text = render.not_found(found.query, nearest, profile())
-            return [SlotSet("pending_aspect", None), *replies.send_not_found(dispatcher, text)]
-        dispatcher.utter_message(text=render.ask_which_procedure())
-        return [SlotSet("pending_aspect", aspect)]
+        return respond(dispatcher, tracker)
 
 
-class ActionAnswerDocuments(ProcedureAnswer):
-    aspect = "documents"
-
-
-class ActionAnswerOnline(ProcedureAnswer):
-    aspect = "online"
-
-
-class ActionAnswerFee(ProcedureAnswer):
-    aspect = "fee"
-
-
-class ActionAnswerProcessingTime(ProcedureAnswer):
-    aspect = "processing_time"
-
-
-class ActionAnswerAgency(ProcedureAnswer):
-    aspect = "agency"
-
-
-class ActionAnswerOverview(ProcedureAnswer):
-    aspect = "overview"
-
-
-class ActionChooseProcedure(Action):
-    """The user picked a procedure from the buttons: answer what they had asked."""
+class ActionAskChosenOption(Action):
+    """``choice_form`` asks its question: the options of the pending choice, numbered."""
 
     def name(self) -> Text:
-        return "action_choose_procedure"
+        return "action_ask_chosen_option"
 
     async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        code = tracker.get_slot("procedure_code")
-        procedure = knowledge().procedure(code) if code else None
-        if procedure is None:
-            dispatcher.utter_message(text=render.ask_which_procedure())
-            return [SlotSet("procedure_code", None)]
-        aspect = tracker.get_slot("pending_aspect") or "overview"
-        return [SlotSet("case_index", None)] + answer(aspect, dispatcher, tracker, procedure)
-
-
-class ActionChooseCase(Action):
-    """The user picked a case: list that case's documents."""
-
-    def name(self) -> Text:
-        return "action_choose_case"
-
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
-        code = str(tracker.get_slot("case_index") or "").partition("#")[0]
-        procedure = knowledge().procedure(code) if code else None
-        if procedure is None:
-            dispatcher.utter_message(text=render.ask_which_procedure())
+        choice = PendingChoice.from_slot(tracker.get_slot("pending_choice"))
+        if choice is None:
             return []
-        return answer("documents", dispatcher, tracker, procedure)
+        subject = ""
+        if choice.kind == KIND_CASE and choice.code:
+            procedure = knowledge().procedure(choice.code)
+            subject = render.called(procedure, capital=False) if procedure else ""
+        aspects = list(tracker.get_slot("pending_aspects") or choice.aspects)
+        titles = [o.title for o in choice.options]
+        dispatcher.utter_message(
+            text=render.choice_question(choice.kind, subject, titles, aspects),
+            buttons=_buttons(choice),
+        )
+        return []
+
+
+class ValidateChoiceForm(FormValidationAction):
+    """Reads a typed answer to the pending choice, as RasaHQ's financial-demo validates slots:
+    an option named by number, words or kind is taken; a follow-up aspect is added to what will
+    be answered and the question asked again; a question about another procedure ends the
+    choice; anything else is counted, explained, and after a few tries the citizen is told how
+    to stop."""
+
+    def name(self) -> Text:
+        return "validate_choice_form"
+
+    async def extract_chosen_option(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if (
+            tracker.active_loop_name != FORM
+            or tracker.get_slot("requested_slot") != "chosen_option"
+        ):
+            return {}
+        message = Message.latest(tracker)
+        choice = PendingChoice.from_slot(tracker.get_slot("pending_choice"))
+        if choice is None or message.intent in OWN_RULES or not message.text:
+            return {}  # buttons fill the slot from their entity; other intents have rules
+        option = match_option(message.text, choice, message.entities)
+        if option is not None:
+            return {"chosen_option": option.value}
+        if _names_another_procedure(message, choice):
+            return {"chosen_option": FROM_MESSAGE}
+        asked = message.aspects()
+        if asked and asked != ["overview"]:
+            pending = list(tracker.get_slot("pending_aspects") or choice.aspects)
+            pending = [a for a in pending if a != "overview"]
+            return {"pending_aspects": pending + [a for a in asked if a not in pending]}
+        failures = int(tracker.get_slot("choice_failures") or 0) + 1
+        if failures >= FAILURES_BEFORE_GIVING_UP:
+            return {"chosen_option": FROM_MESSAGE, "choice_failures": 0}
+        dispatcher.utter_message(
+            text=render.choice_not_understood(
+                [o.title for o in choice.options], failures >= FAILURES_BEFORE_OFFERING_STOP
+            )
+        )
+        return {"choice_failures": failures}
+
+    def validate_chosen_option(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[Text, Any]:
+        """A value from a button or a typed answer; buttons of an older choice are taken too."""
+        value = str(slot_value or "")
+        code = value.partition("#")[0]
+        if value == FROM_MESSAGE or knowledge().procedure(code) is not None:
+            return {"chosen_option": value}
+        return {"chosen_option": None}
+
+
+def _names_another_procedure(message: Message, choice: PendingChoice) -> bool:
+    """Whether the message asks about a procedure that is not one of the options."""
+    text = message.procedure_text()
+    if not search_query(text):
+        return False
+    hits = ranked(text)
+    if not hits or hits[0].score < CONFIDENT:
+        return False
+    codes = {o.value.partition("#")[0] for o in choice.options} | {choice.code}
+    return hits[0].code not in codes
+
+
+class ActionClearChoice(Action):
+    """The citizen stopped the choice ("thôi"): forget it, and say so when they asked to stop."""
+
+    def name(self) -> Text:
+        return "action_clear_choice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if Message.latest(tracker).intent in ("stop", "deny"):
+            dispatcher.utter_message(response="utter_choice_stopped")
+        return _close_choice()

@@ -1,37 +1,29 @@
-"""What goes with an answer: its buttons, and the ``last_answer`` slot that names it.
+"""What goes with an answer: its buttons, and the ``last_answer`` value that names it.
 
 An answer about a procedure carries, in this order (the order the channels keep when they
 show fewer, ``bot/channels/shaping.py``):
 
-1. a link button to the official record (and, for the online answer, to the submission page
-   when it is another page);
-2. quick replies for the other aspects of the procedure in focus (at most four);
+1. a link button to the official record (and, when the answer is about submitting online, to
+   the submission page when it is another page);
+2. quick replies for other aspects of the procedure in focus (at most four, none already
+   answered);
 3. "Gặp cán bộ" (``/request_human``);
 4. the 👍 Hữu ích / 👎 Chưa đúng controls.
 
 A "not found" answer carries "Gặp cán bộ" and the feedback controls. Each answer gets an id;
-the ``last_answer`` slot (``{"id", "code", "type"}``) and the feedback payloads carry it, so
-a 👍 / 👎 is stored against the answer it was given for.
+the ``last_answer`` slot (``answer.as_slot()``: ``{"id", "code", "aspects"}``) and the feedback
+payloads carry it, so a 👍 / 👎 is stored against the answer it was given for.
 
-The answering actions call ``send()`` / ``send_not_found()`` and return the events they give.
+An answering action calls ``new_answer()``, sends ``answer_buttons()`` (or
+``not_found_buttons()``) with its text and sets ``last_answer`` to ``answer.as_slot()``.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
-from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-
-from bot.feedback.answers import (
-    DOWN,
-    LAST_ANSWER_SLOT,
-    RATINGS,
-    UP,
-    AnswerRef,
-    feedback_payload,
-)
+from bot.feedback.answers import DOWN, RATINGS, UP, AnswerRef, feedback_payload
 from knowledge import render
 from knowledge.models import Procedure
 
@@ -50,9 +42,9 @@ PORTAL_LINK_TITLE = "Mở Cổng DVC quốc gia"
 SUBMIT_LINK_TITLE = "Nộp hồ sơ trực tuyến"
 
 
-def new_answer(code: Optional[str], answer_type: str) -> AnswerRef:
+def new_answer(code: Optional[str], aspects: Sequence[str]) -> AnswerRef:
     """A fresh reference to an answer about to be sent."""
-    return AnswerRef(uuid.uuid4().hex[:12], code, answer_type)
+    return AnswerRef(uuid.uuid4().hex[:12], code, tuple(aspects))
 
 
 def record_link(procedure: Procedure) -> Dict[str, str]:
@@ -62,20 +54,21 @@ def record_link(procedure: Procedure) -> Dict[str, str]:
     return {"title": PORTAL_LINK_TITLE if home else RECORD_LINK_TITLE, "url": procedure.source_url}
 
 
-def links(procedure: Procedure, aspect: str) -> List[Dict[str, str]]:
+def links(procedure: Procedure, aspects: Sequence[str]) -> List[Dict[str, str]]:
     """The link buttons of an answer: the record, and where to submit online."""
     found = [record_link(procedure)]
     portal = procedure.portal_url
-    if aspect == "online" and portal and portal != procedure.source_url:
+    if "online" in aspects and portal and portal != procedure.source_url:
         found.append({"title": SUBMIT_LINK_TITLE, "url": portal})
     return found
 
 
-def follow_ups(procedure: Procedure, aspect: str) -> List[Dict[str, str]]:
-    """Quick replies for the other aspects (none when only the catalogue entry is known)."""
+def follow_ups(procedure: Procedure, aspects: Sequence[str]) -> List[Dict[str, str]]:
+    """Quick replies for the aspects not answered yet (none when only the catalogue entry is
+    known: every aspect would give the same answer)."""
     if render.details_on_portal(procedure):
         return []
-    others = [a for a in FOLLOW_UPS if a != aspect][:MAX_FOLLOW_UPS]
+    others = [a for a in FOLLOW_UPS if a not in aspects][:MAX_FOLLOW_UPS]
     return [{"title": FOLLOW_UPS[a][0], "payload": FOLLOW_UPS[a][1]} for a in others]
 
 
@@ -84,32 +77,16 @@ def feedback_buttons(answer: AnswerRef) -> List[Dict[str, str]]:
     return [{"title": RATINGS[r], "payload": feedback_payload(r, answer)} for r in (UP, DOWN)]
 
 
-def answer_buttons(procedure: Procedure, aspect: str, answer: AnswerRef) -> List[Dict[str, Any]]:
+def answer_buttons(procedure: Procedure, answer: AnswerRef) -> List[Dict[str, str]]:
     """Every button of an answer about ``procedure``, in the channels' order."""
     return [
-        *links(procedure, aspect),
-        *follow_ups(procedure, aspect),
+        *links(procedure, answer.aspects),
+        *follow_ups(procedure, answer.aspects),
         HUMAN,
         *feedback_buttons(answer),
     ]
 
 
-def answered(answer: AnswerRef) -> List[EventType]:
-    """The events that name ``answer`` as the one a feedback refers to."""
-    return [SlotSet(LAST_ANSWER_SLOT, answer.as_slot())]
-
-
-def send(
-    dispatcher: CollectingDispatcher, procedure: Procedure, aspect: str, text: str
-) -> List[EventType]:
-    """Send the answer ``text`` about ``aspect`` of ``procedure`` with its buttons."""
-    answer = new_answer(procedure.code, aspect)
-    dispatcher.utter_message(text=text, buttons=answer_buttons(procedure, aspect, answer))
-    return answered(answer)
-
-
-def send_not_found(dispatcher: CollectingDispatcher, text: str) -> List[EventType]:
-    """Send a "no procedure found" answer with "Gặp cán bộ" and the feedback controls."""
-    answer = new_answer(None, "not_found")
-    dispatcher.utter_message(text=text, buttons=[HUMAN, *feedback_buttons(answer)])
-    return answered(answer)
+def not_found_buttons(answer: AnswerRef) -> List[Dict[str, str]]:
+    """The buttons of a "no procedure found" answer."""
+    return [HUMAN, *feedback_buttons(answer)]

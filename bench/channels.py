@@ -22,7 +22,6 @@ from typing import Awaitable, Callable, Dict, List, Tuple
 
 import aiohttp
 
-from tests.conftest import MODEL, ROOT, Servers
 from tests.platforms import (
     FakeMessenger,
     FakeZalo,
@@ -31,6 +30,7 @@ from tests.platforms import (
     text_event,
     zalo_event,
 )
+from tests.servers import MODEL, ROOT, Servers
 
 QUESTIONS = [
     "đăng ký thường trú mất bao lâu",

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, insert
 
 from bot.handoff.models import CLOSED, Ticket
 from bot.handoff.store import HandoffStore, utcnow
-from tests.conftest import ROOT
+from tests.servers import ROOT
 
 sys.path.insert(0, str(ROOT / "tests"))  # the console test helpers import their siblings by name
 from console_server import (  # noqa: E402

@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterator, List
 
 import yaml
 
+from knowledge.fees import FeeDataError, stored
 from knowledge.models import (
     METHODS,
     ONLINE_LEVELS,
@@ -64,6 +65,15 @@ def check_record(record: Any, where: str) -> None:
     for case in record["cases"] or []:
         if not case.get("name") or not isinstance(case.get("documents"), list):
             fail("each case needs a name and a list of documents")
+        for time in case.get("times") or []:
+            if time.get("time_unit") not in (None, *TIME_UNITS) or not time.get("time_text"):
+                fail(f"case {case['name']!r}: each time needs a time_text and a known time_unit")
+            if any(method not in METHODS for method in time.get("methods") or []):
+                fail(f"case {case['name']!r}: time methods must be among {METHODS}")
+    try:
+        stored(record.get("fee_schedule"))
+    except FeeDataError as error:
+        fail(str(error))
     source = record["source"] or {}
     if not str(source.get("url", "")).startswith("https://"):
         fail("source.url must be the official https URL")
@@ -94,6 +104,9 @@ def to_model(record: Dict[str, Any], origin: str = "curated") -> Procedure:
         conditions=record.get("conditions"),
         missing=list(record.get("missing") or []),
         curation_notes=list(record.get("curation_notes") or []),
+        fee_schedule=stored(record.get("fee_schedule")),
+        case_times=_case_times(record.get("cases") or []),
+        time_note=record.get("time_note"),
         source_url=source["url"],
         source_dataset=source.get("dataset"),
         checked=_date(source["checked"]),
@@ -106,6 +119,21 @@ def to_model(record: Dict[str, Any], origin: str = "curated") -> Procedure:
 
 def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _case_times(cases: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The processing times that belong to a case, flattened with the case's name."""
+    return [
+        {
+            "case": case["name"].strip(),
+            "methods": list(time.get("methods") or []),
+            "time_value": time.get("time_value"),
+            "time_unit": time.get("time_unit"),
+            "time_text": time["time_text"],
+        }
+        for case in cases
+        for time in case.get("times") or []
+    ]
 
 
 def _case(position: int, case: Dict[str, Any]) -> Case:

@@ -4,7 +4,9 @@ Lists
 - procedures whose facts were checked longer ago than the given age;
 - official records that changed since they were imported (each source file is read again and
   every record's hash compared with the one stored at import), or that are gone;
-- curated procedures whose official record changed, at an import, after they were checked.
+- curated procedures whose official record changed, at an import, after they were checked;
+- dated facts (a temporary fee rate, a council fee) that end soon or ended recently, so that they
+  are re-checked before the answers stop quoting them.
 Exits 1 when anything is listed, so a scheduled job can alert.
 """
 
@@ -19,12 +21,17 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from sqlalchemy import select
 
+from knowledge.fees import FeeGroup, read_groups
 from knowledge.importers import formats
 from knowledge.importers.common import SourceItem, today
 from knowledge.models import Procedure, SourceRecord
+from knowledge.profile import ProvinceProfile, load_profile
+from knowledge.sources import answer_date
 from knowledge.store import KnowledgeBase, database_url, make_engine
 
 DEFAULT_MAX_AGE_DAYS = 180
+DEFAULT_ENDING_WITHIN_DAYS = 60
+ENDED_WITHIN_DAYS = 180  # as long as the answers mention that a rate has ended
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,37 @@ class CuratedBehind:
     checked: dt.date
     changed: dt.date
     path: str
+
+
+@dataclass(frozen=True)
+class DatedFact:
+    where: str  # a procedure code, or "province <slug>"
+    label: str
+    valid_until: dt.date
+
+
+def ending(
+    knowledge: KnowledgeBase,
+    profile: ProvinceProfile,
+    on: dt.date,
+    within_days: int = DEFAULT_ENDING_WITHIN_DAYS,
+) -> List[DatedFact]:
+    """Dated facts ending within ``within_days`` after ``on``, or ended in the last
+    ``ENDED_WITHIN_DAYS``, soonest first."""
+    with knowledge.session() as session:
+        rows = session.execute(select(Procedure.code, Procedure.fee_schedule)).all()
+    groups: List[Tuple[str, FeeGroup]] = [
+        (code, group) for code, schedule in rows for group in read_groups(schedule)
+    ]
+    groups += [(f"province {profile.slug}", group) for group in profile.council_fees.values()]
+    facts = [
+        DatedFact(where, item.label, item.valid_until)
+        for where, group in groups
+        for item in group.dated_items()
+        if item.valid_until is not None
+        and -ENDED_WITHIN_DAYS <= (item.valid_until - on).days <= within_days
+    ]
+    return sorted(facts, key=lambda fact: (fact.valid_until, fact.where, fact.label))
 
 
 def stale(knowledge: KnowledgeBase, max_age_days: int, on: dt.date) -> List[StaleRecord]:
@@ -128,10 +166,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         prog="python -m knowledge.freshness", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--max-age-days", type=int, default=DEFAULT_MAX_AGE_DAYS)
+    parser.add_argument("--ending-within-days", type=int, default=DEFAULT_ENDING_WITHIN_DAYS)
+    parser.add_argument("--today", type=dt.date.fromisoformat, help="judge dates as of this day")
+    parser.add_argument("--province", help="province profile (default: PROVINCE_PROFILE)")
     parser.add_argument("--db", help="database URL (default: KNOWLEDGE_DB_URL or var/knowledge.db)")
     args = parser.parse_args(argv)
     knowledge = KnowledgeBase(make_engine(args.db or database_url()))
-    old = stale(knowledge, args.max_age_days, today())
+    on = answer_date(args.today)
+    old = stale(knowledge, args.max_age_days, on)
     print(f"Checked more than {args.max_age_days} days ago: {len(old)}")
     for record in old:
         print(f"  {record.checked}  {record.origin:<8}  {record.code}  {record.name}")
@@ -146,7 +188,16 @@ def main(argv: Optional[List[str]] = None) -> int:
             f"  {item.code}  checked {item.checked}, official record changed {item.changed}"
             f" ({item.path})  {item.name}"
         )
-    return 1 if old or changed or behind else 0
+    dated = ending(knowledge, load_profile(args.province), on, args.ending_within_days)
+    print(
+        f"Dated facts ending within {args.ending_within_days} days or ended in the last"
+        f" {ENDED_WITHIN_DAYS}: {len(dated)}"
+    )
+    for fact in dated:
+        days = (fact.valid_until - on).days
+        when = f"ends in {days} days" if days >= 0 else f"ended {-days} days ago"
+        print(f"  {fact.valid_until}  {fact.where}  {fact.label} ({when})")
+    return 1 if old or changed or behind or dated else 0
 
 
 if __name__ == "__main__":

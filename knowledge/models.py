@@ -47,6 +47,11 @@ class Procedure(Base):
     conditions = Column(Text)
     missing = Column(JSON, nullable=False, default=list)
     curation_notes = Column(JSON, nullable=False, default=list)
+    # Curated fee amounts (groups with their legal basis, source, validity dates and exempt
+    # cases), processing times by case, and a note on the times; see knowledge/SCHEMA.md.
+    fee_schedule = Column(JSON, nullable=False, default=list)
+    case_times = Column(JSON, nullable=False, default=list)
+    time_note = Column(Text)
     source_url = Column(Text, nullable=False)
     source_dataset = Column(Text)
     checked = Column(Date, nullable=False)

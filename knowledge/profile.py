@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 import yaml
+
+from knowledge.fees import FeeGroup, read_group
 
 PROVINCES_DIR = Path(__file__).parent / "data" / "provinces"
 DEFAULT_PROVINCE = "da-nang"
@@ -20,11 +23,15 @@ WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 
 @dataclass(frozen=True)
 class Hours:
-    """Opening hours: on ``days`` (0 = Monday), from ``open`` to ``close``, Vietnam time."""
+    """Opening hours: on ``days`` (0 = Monday), from ``open`` to ``close``, Vietnam time.
+
+    ``note`` is said with the hours, e.g. that they come from a press report, not verified.
+    """
 
     days: Tuple[int, ...]
     open: dt.time
     close: dt.time
+    note: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,9 @@ class ProvinceProfile:
     checked: str
     one_stop_url: Optional[str] = None  # the province's one-stop (một cửa) system, if separate
     own_procedures: Tuple[str, ...] = ()  # codes of the province's own (SPECIFIC) procedures
+    # Fees each provincial People's Council sets, by topic (e.g. "le_phi_ho_tich"), each with
+    # its resolution as basis and source; a topic not here is answered as not known.
+    council_fees: Dict[str, FeeGroup] = field(default_factory=dict, compare=False)
     extra: Dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -97,7 +107,8 @@ class ProvinceProfile:
         for h in hours:
             by_days.setdefault(h.days, []).append(f"{h.open:%H:%M}–{h.close:%H:%M}")
         parts = [f"{_day_range(days)}: {', '.join(spans)}" for days, spans in by_days.items()]
-        return "; ".join(parts)
+        notes = list(dict.fromkeys(h.note for h in hours if h.note))
+        return "; ".join(parts + notes)
 
 
 def _day_range(days: Tuple[int, ...]) -> str:
@@ -119,9 +130,18 @@ def _hours(entries: Optional[List[Dict[str, Any]]]) -> Tuple[Hours, ...]:
             tuple(int(d) for d in e["days"]),
             dt.time.fromisoformat(str(e["open"])),
             dt.time.fromisoformat(str(e["close"])),
+            e.get("answer_note"),
         )
         for e in entries or []
     )
+
+
+def _centre(entry: Dict[str, Any]) -> OneStopCentre:
+    """A one-stop centre; an unverified address carries its note in the address text."""
+    address = str(entry.get("address", ""))
+    if entry.get("answer_note"):
+        address = f"{address} ({entry['answer_note']})" if address else entry["answer_note"]
+    return OneStopCentre(entry["name"], address)
 
 
 def load_profile(name_or_path: Optional[str] = None) -> ProvinceProfile:
@@ -145,21 +165,29 @@ def load_profile(name_or_path: Optional[str] = None) -> ProvinceProfile:
         "checked",
         "one_stop_url",
         "own_procedures",
+        "council_fees",
     }
     return ProvinceProfile(
         slug=data["slug"],
         name=data["name"],
         portal_url=data.get("portal_url"),
         hotlines=tuple(Hotline(str(h["number"]), h.get("label", "")) for h in data["hotlines"]),
-        one_stop_centres=tuple(
-            OneStopCentre(c["name"], c.get("address", ""))
-            for c in data.get("one_stop_centres") or []
-        ),
+        one_stop_centres=tuple(_centre(c) for c in data.get("one_stop_centres") or []),
         hotline_hours=_hours(data.get("hotline_hours")),
         office_hours=_hours(data.get("office_hours")),
         national_portal_url=national.get("url", "https://dichvucong.gov.vn"),
         checked=str(data.get("checked", "")),
         one_stop_url=data.get("one_stop_url"),
         own_procedures=tuple(str(code).strip() for code in data.get("own_procedures") or []),
+        council_fees={
+            str(topic): read_group(group, f"{path.name}: council_fees.{topic}")
+            for topic, group in (data.get("council_fees") or {}).items()
+        },
         extra={k: v for k, v in data.items() if k not in known},
     )
+
+
+@lru_cache(maxsize=1)
+def current_profile() -> ProvinceProfile:
+    """The profile of this deployment (``PROVINCE_PROFILE``), loaded once per process."""
+    return load_profile()

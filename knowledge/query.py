@@ -7,6 +7,7 @@ typed without them matches its accent-folded form ("o dau" = "ở đâu").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -80,3 +81,84 @@ def content_words(text: str) -> List[Word]:
 def procedure_query(text: str) -> str:
     """The part of the message that may name a procedure ("" when nothing is left)."""
     return " ".join(w.text for w in content_words(text))
+
+
+VOCABULARY_FILE = Path(__file__).parent / "data" / "vocabulary.yml"
+
+
+def _folded_phrase(text: str) -> str:
+    return " ".join(fold(w.text) for w in words(text))
+
+
+def _listed(phrase: str) -> _Listed:
+    accented = tuple(w.text for w in words(phrase))
+    return _Listed(accented, tuple(fold(w) for w in accented))
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> Tuple[Tuple[Tuple[_Listed, str], ...], Tuple[str, ...], Tuple[str, ...]]:
+    """(colloquial phrase, official words) pairs, longest phrase first; variant markers; and
+    request words."""
+    data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    colloquial = sorted(
+        ((_listed(k), str(v)) for k, v in (data.get("colloquial") or {}).items()),
+        key=lambda pair: -len(pair[0].accented),
+    )
+    markers = tuple(_folded_phrase(m) for m in data.get("variant_markers") or [])
+    requests = tuple(_folded_phrase(m) for m in data.get("request_words") or [])
+    return tuple(colloquial), markers, requests
+
+
+def _contains(folded: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {folded} "
+
+
+def official_words(text: str) -> List[str]:
+    """The official words for the colloquial names in ``text`` ("sổ đỏ" -> "giấy chứng nhận
+    quyền sử dụng đất"), matched as question words are (a word typed with diacritics exactly,
+    one typed without them by its folded form: "Pháp" is not "pháp luật"'s "pháp"... unless
+    typed "phap"); a phrase inside a longer listed one is not expanded twice."""
+    typed = [_Typed(w.text, fold(w.text), fold(w.text) != w.text) for w in words(text)]
+    used = [False] * len(typed)
+    found: List[str] = []
+    for phrase, official in _vocabulary()[0]:
+        size = len(phrase.accented)
+        for at in range(len(typed) - size + 1):
+            if not any(used[at : at + size]) and phrase.matches(typed, at):
+                found.append(official)
+                used[at : at + size] = [True] * size
+                break
+    return found
+
+
+def variant_markers(text: str) -> List[str]:
+    """The variant words ("cấp lại", "mất", "đổi", "nước ngoài"...) that ``text`` contains, or
+    the official words of its colloquial names, accent-folded."""
+    folded = _folded_phrase(" ".join([text, *official_words(text)]))
+    return [m for m in _vocabulary()[1] if _contains(folded, m)]
+
+
+def search_query(text: str) -> str:
+    """The procedure query of ``text`` with the official words for its colloquial names."""
+    return " ".join([procedure_query(text), *official_words(text)]).strip()
+
+
+# Words that, with variant markers, only say which variant is wanted ("cấp mới", "làm lại").
+_MODIFIER_WORDS = frozenset("cap lam xin moi lan dau lai bi roi a ah nhe nha thi vay".split())
+
+
+def without_variant_words(text: str) -> str:
+    """The folded text with its variant markers and request verbs taken out: what a procedure
+    is about ("Trình báo mất hộ chiếu phổ thông" -> "ho chieu pho thong"); a parenthesis
+    ("(lần đầu, từ đủ 14 tuổi)") only qualifies it and goes too."""
+    folded = _folded_phrase(re.sub(r"\([^)]*\)", " ", text))
+    _, markers, requests = _vocabulary()
+    for phrase in sorted(markers + requests, key=len, reverse=True):
+        folded = f" {folded} ".replace(f" {phrase} ", " ").strip()
+    return " ".join(w for w in folded.split() if w not in _MODIFIER_WORDS)
+
+
+def only_names_a_variant(text: str) -> bool:
+    """Whether the message says which variant ("cấp mới", "bị mất", "đổi") but no procedure."""
+    query = procedure_query(text)
+    return bool(query) and not without_variant_words(query)

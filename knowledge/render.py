@@ -4,12 +4,15 @@ draws as a link and the other channels write out (``plain_links``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 from urllib.parse import urlsplit
 
-from knowledge.models import Case, Channel, Procedure
-from knowledge.profile import ProvinceProfile
+from knowledge.fees import FeeGroup, FeeItem, method_groups, read_groups
+from knowledge.models import METHODS, Case, Channel, Procedure
+from knowledge.profile import ProvinceProfile, current_profile
+from knowledge.sources import answer_date
 
 METHOD_NAMES = {
     "online": "Trực tuyến",
@@ -228,10 +231,28 @@ def online(procedure: Procedure, profile: ProvinceProfile) -> str:
     return _join(*lines, *_missing(procedure, "trực tuyến"), source_line(procedure))
 
 
-def fees(procedure: Procedure) -> str:
-    """The fee of each submission channel."""
+def fees(
+    procedure: Procedure,
+    profile: Optional[ProvinceProfile] = None,
+    today: Optional[dt.date] = None,
+) -> str:
+    """The fees: curated amounts in force on ``today`` where the schedule has them, else the
+    fee of each submission channel as the official record gives it."""
     if details_on_portal(procedure):
         return portal_details(procedure)
+    groups = read_groups(procedure.fee_schedule)
+    if not groups:
+        return _channel_fees(procedure)
+    on = answer_date(today)
+    profile = profile or current_profile()
+    methods = [m for m in METHODS if any(c.method == m for c in procedure.channels)]
+    lines = [f"Phí, lệ phí {called(procedure, capital=False)}:"]
+    for group in groups:
+        lines += _fee_group_lines(group, methods, profile, on, procedure.source_url)
+    return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
+
+
+def _channel_fees(procedure: Procedure) -> str:
     rows = [(METHOD_NAMES[c.method], fee(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
@@ -245,10 +266,126 @@ def fees(procedure: Procedure) -> str:
     return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
 
 
-def times(procedure: Procedure) -> str:
-    """The processing time of each submission channel."""
+FEE_METHOD_WORDS = {"online": "trực tuyến", "direct": "trực tiếp", "postal": "qua bưu chính"}
+ENDED_NOTE_DAYS = 180  # an ended rate is mentioned (never its amount) this long after its end
+
+
+def _fee_group_lines(
+    group: FeeGroup, methods: List[str], profile: ProvinceProfile, on: dt.date, record: str
+) -> List[str]:
+    if group.set_by == "province":
+        return _council_fee_lines(group, methods, profile, on, record)
+    heading = f"Theo {group.basis}"
+    if group.replaces:
+        heading += f", thay thế {group.replaces} mà hồ sơ chính thức còn dẫn"
+    lines = [heading + ":"] + _fee_item_lines(group.items, methods, on)
+    return lines + _fee_notes(group, on, record)
+
+
+def _council_fee_lines(
+    group: FeeGroup, methods: List[str], profile: ProvinceProfile, on: dt.date, record: str
+) -> List[str]:
+    council = profile.council_fees.get(group.topic or "")
+    if council is None:
+        lines = [
+            f"{group.basis}. Tôi chưa có mức thu đã kiểm chứng theo nghị quyết của Hội đồng "
+            f"nhân dân {profile.name}; anh/chị vui lòng hỏi bộ phận một cửa nơi nộp hồ sơ.",
+            hotline_sentence(profile),
+        ]
+    else:
+        lines = [f"Tại {profile.name}, theo {council.basis}:"]
+        lines += _fee_item_lines(council.items, methods, on) + _fee_notes(council, on, record)
+    return lines + _fee_item_lines(group.items, methods, on) + _fee_notes(group, on, record)
+
+
+def _fee_item_lines(items: Sequence[FeeItem], methods: List[str], on: dt.date) -> List[str]:
+    if not items:
+        return []
+    shown = method_groups(items, methods or list(METHODS), on)
+    if len(shown) == 1:
+        return [_fee_item_line(item, on) for item in shown[0][1]] or [
+            "- Chưa có mức thu đã kiểm chứng cho thời điểm hiện tại."
+        ]
+    lines: List[str] = []
+    for found, visible in shown:
+        lines.append(f"Nộp {', '.join(FEE_METHOD_WORDS[m] for m in found)}:")
+        lines += [_fee_item_line(item, on) for item in visible] or [
+            "- Chưa có mức thu đã kiểm chứng cho thời điểm hiện tại."
+        ]
+    return lines
+
+
+def _fee_item_line(item: FeeItem, on: dt.date) -> str:
+    if item.amount is None:
+        value = item.text or ""
+    elif item.amount == 0:
+        value = "miễn"
+    else:
+        value = money(item.amount) + (f"/{item.per}" if item.per else "")
+    until = f" (áp dụng đến hết ngày {item.valid_until:%d/%m/%Y})" if item.valid_until else ""
+    return f"- {item.label}: {value}{until}"
+
+
+def _recently_ended(item: FeeItem, on: dt.date) -> bool:
+    return item.valid_until is not None and 0 < (on - item.valid_until).days <= ENDED_NOTE_DAYS
+
+
+def _ended_note(item: FeeItem) -> str:
+    """What is said of a rate that has ended: never its old amount."""
+    return item.ended_note or (
+        f"mức «{item.label}» chỉ áp dụng đến hết ngày {item.valid_until:%d/%m/%Y} "
+        "và đã hết hiệu lực."
+    )
+
+
+def _fee_notes(group: FeeGroup, on: dt.date, record: str) -> List[str]:
+    lines = [f"Lưu ý: {_ended_note(item)}" for item in group.items if _recently_ended(item, on)]
+    if group.exemptions:
+        lines.append("Được miễn: " + "; ".join(group.exemptions) + ".")
+    lines += list(group.notes)
+    source = group.source
+    if not any(item.amount for item in group.items):
+        return lines
+    if not source.verified:
+        lines.append(
+            "Lưu ý: mức thu trên chưa được đối chiếu với bản chính thức của văn bản;"
+            " anh/chị vui lòng kiểm tra lại khi nộp hồ sơ."
+        )
+    elif source.url and source.url != record:
+        lines.append(f"Nguồn mức thu: {source.url} (kiểm tra ngày {source.checked:%d/%m/%Y}).")
+    return lines
+
+
+def times(
+    procedure: Procedure, case: Optional[Case] = None, today: Optional[dt.date] = None
+) -> str:
+    """The processing time: by case where the record gives times per case (only ``case``'s
+    when one is chosen), else per submission channel; with the note on the times, if any."""
     if details_on_portal(procedure):
         return portal_details(procedure)
+    name = called(procedure, capital=False)
+    by_case = _case_time_rows(procedure, case)
+    if by_case:
+        lines = [f"Thời hạn giải quyết {name} tùy trường hợp:"] + by_case
+    else:
+        lines = _channel_time_lines(procedure)
+    if procedure.time_note:
+        lines.append(procedure.time_note)
+    return _join(*lines, *_missing(procedure, "thời hạn", "thời gian"), source_line(procedure))
+
+
+def _case_time_rows(procedure: Procedure, case: Optional[Case]) -> List[str]:
+    rows: Dict[str, List[str]] = {}
+    for entry in procedure.case_times or []:
+        if case is not None and entry["case"] != case.name:
+            continue
+        methods = entry.get("methods") or []
+        where = f" (nộp {', '.join(FEE_METHOD_WORDS[m] for m in methods)})" if methods else ""
+        rows.setdefault(entry["case"], []).append(f"{entry['time_text']}{where}")
+    return [f"- {case_name}: {'; '.join(texts)}" for case_name, texts in rows.items()]
+
+
+def _channel_time_lines(procedure: Procedure) -> List[str]:
     rows = [(METHOD_NAMES[c.method], processing_time(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
@@ -258,7 +395,7 @@ def times(procedure: Procedure) -> str:
     if not rows:
         name = called(procedure, capital=False)
         lines = [f"Dữ liệu chính thức chưa ghi thời hạn giải quyết của {name}."]
-    return _join(*lines, *_missing(procedure, "thời hạn", "thời gian"), source_line(procedure))
+    return lines
 
 
 def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
@@ -356,3 +493,150 @@ def ask_which_procedure() -> str:
         "Anh/chị muốn hỏi về thủ tục nào ạ? Ví dụ: đăng ký khai sinh, đăng ký thường trú, "
         "cấp lại thẻ căn cước, đổi giấy phép lái xe."
     )
+
+
+# --- Answers that combine several aspects, documents common to every case, conditions -------
+
+ASPECT_TITLES = {
+    "documents": "Giấy tờ cần nộp",
+    "online": "Nộp trực tuyến",
+    "fee": "Lệ phí",
+    "processing_time": "Thời gian giải quyết",
+    "agency": "Nơi nộp",
+    "eligibility": "Điều kiện, đối tượng",
+    "overview": "Tổng quan thủ tục",
+}
+
+
+def _document_key(document) -> str:  # noqa: ANN001 - knowledge.models.Document
+    return " ".join("".join(c for c in document.name.lower() if c.isalnum() or c.isspace()).split())
+
+
+def common_documents(procedure: Procedure) -> List:
+    """The documents every case of the procedure asks for (by name), in the first case's order."""
+    if not procedure.cases:
+        return []
+    keys = [{_document_key(d) for d in case.documents} for case in procedure.cases]
+    shared = set.intersection(*keys)
+    return [d for d in procedure.cases[0].documents if _document_key(d) in shared]
+
+
+def documents_common_part(procedure: Procedure) -> str:
+    """For documents that differ by case: what every case needs, then that the rest depends on
+    the case (the case is asked next)."""
+    common = common_documents(procedure)
+    name = called(procedure, capital=False)
+    if not common:
+        return f"Giấy tờ của {name} khác nhau theo từng trường hợp."
+    lines = [f"Hồ sơ {name} trong mọi trường hợp đều có:"]
+    lines += [f"{i}. {_document_line(d)}" for i, d in enumerate(common, start=1)]
+    lines.append("Ngoài ra, mỗi trường hợp cần thêm giấy tờ riêng.")
+    return _join(*lines, *_missing(procedure, "giấy tờ", "hồ sơ"))
+
+
+def eligibility(procedure: Procedure, profile: ProvinceProfile) -> str:
+    """Whether / who: the official record's subjects, conditions and where to submit."""
+    lines = [f"Về đối tượng và điều kiện của {called(procedure, capital=False)}:"]
+    subjects = list(getattr(procedure, "subjects", None) or [])
+    if subjects:
+        lines.append(f"- Đối tượng thực hiện: {', '.join(subjects)}.")
+    if procedure.conditions:
+        lines.append(f"- Yêu cầu, điều kiện: {procedure.conditions}")
+    if procedure.where_to_submit:
+        lines.append(f"- Nơi nộp: {procedure.where_to_submit}")
+    if not subjects and not procedure.conditions:
+        lines.append(
+            "Dữ liệu chính thức không ghi yêu cầu, điều kiện riêng cho thủ tục này. "
+            f"Anh/chị xem chi tiết tại: {procedure.source_url}"
+        )
+        lines.append(hotline_sentence(profile))
+    return _join(*lines, source_line(procedure))
+
+
+def without_source(text: str, procedure: Procedure) -> str:
+    """An aspect's answer without its closing source line (a combined answer has it once)."""
+    line = source_line(procedure)
+    return text[: -len(line)].rstrip("\n") if text.endswith(line) else text
+
+
+def combined(procedure: Procedure, parts: Sequence[str]) -> str:
+    """Several aspects' answers of one procedure in one message, the source line once."""
+    bodies = [without_source(part, procedure) for part in parts]
+    return "\n\n".join(bodies) + "\n" + source_line(procedure)
+
+
+def choice_question(kind: str, subject: str, titles: Sequence[str], aspects: Sequence[str]) -> str:
+    """Asks which option applies; the options are numbered so that "số 2" can be typed."""
+    asked = [ASPECT_TITLES[a].lower() for a in aspects if a in ASPECT_TITLES and a != "overview"]
+    about = f" ({', '.join(asked)})" if asked else ""
+    if kind == "case":
+        head = f"Anh/chị thuộc trường hợp nào của {subject}{about}?"
+    else:
+        head = f"Anh/chị muốn hỏi{about} thủ tục nào dưới đây?"
+    numbered = [f"{i}. {title}" for i, title in enumerate(titles, start=1)]
+    hint = 'Anh/chị bấm chọn, nhắn số thứ tự hoặc vài chữ trong tên; nhắn "thôi" để bỏ qua.'
+    return _join(head, *numbered, hint)
+
+
+def alternatives_note() -> str:
+    """Offered after an answer chosen from close readings, so the citizen can correct it."""
+    return "Nếu anh/chị hỏi thủ tục khác, vui lòng chọn bên dưới:"
+
+
+def choice_not_understood(titles: Sequence[str], offer_stop: bool) -> str:
+    """A typed answer that names no option: what to type; after repeated tries, how to stop."""
+    lines = [
+        'Xin lỗi, tôi chưa rõ anh/chị chọn mục nào. Anh/chị nhắn số thứ tự (ví dụ "số 1") '
+        "hoặc vài chữ trong tên mục."
+    ]
+    if offer_stop:
+        lines.append(
+            'Nếu không mục nào phù hợp, anh/chị nhắn "thôi" để hỏi việc khác, '
+            'hoặc "gặp cán bộ" để được hỗ trợ.'
+        )
+    return _join(*lines)
+
+
+def dossier_status(profile: ProvinceProfile, has_code: bool) -> str:
+    """How a citizen follows a dossier already submitted (the bot cannot see dossiers)."""
+    code = (
+        "Anh/chị dùng mã hồ sơ vừa nhắn"
+        if has_code
+        else "Anh/chị dùng mã hồ sơ (in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, hoặc trong "
+        "tin nhắn, thư điện tử xác nhận khi nộp trực tuyến)"
+    )
+    lines = [
+        "Tôi chưa tra cứu được hồ sơ của từng người. " f"{code} để tra cứu tình trạng hồ sơ:",
+        f"- Cổng Dịch vụ công quốc gia: {profile.national_portal_url} (mục «Tra cứu hồ sơ»);",
+    ]
+    if profile.portal_url:
+        lines.append(f"- Cổng dịch vụ công {profile.name}: {profile.portal_url}.")
+    lines.append(
+        "Nếu đã quá ngày hẹn trả mà chưa có kết quả, anh/chị liên hệ bộ phận một cửa nơi đã nộp "
+        'hồ sơ (số điện thoại có trên giấy hẹn) hoặc nhắn "gặp cán bộ" để được hỗ trợ.'
+    )
+    lines.append(hotline_sentence(profile))
+    return _join(*lines)
+
+
+def processing_delay(profile: ProvinceProfile, procedure: Optional[Procedure]) -> str:
+    """A citizen whose dossier is taking long: the time limit, how to follow up, staff."""
+    lines = ["Tôi rất tiếc vì anh/chị phải chờ lâu."]
+    if procedure is not None:
+        limits = [
+            f"{METHOD_NAMES[c.method].lower()}: {t}"
+            for c in procedure.channels
+            if (t := processing_time(c))
+        ]
+        if limits:
+            lines.append(
+                f"Thời hạn giải quyết {called(procedure, capital=False)}: {'; '.join(limits)}."
+            )
+    lines.append(
+        "Anh/chị xem ngày hẹn trả trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và tra cứu "
+        "tình trạng hồ sơ bằng mã hồ sơ trên Cổng Dịch vụ công quốc gia "
+        f"({profile.national_portal_url}, mục «Tra cứu hồ sơ»). Quá ngày hẹn mà chưa có kết "
+        "quả, anh/chị liên hệ bộ phận một cửa nơi đã nộp hồ sơ, hoặc gặp cán bộ hỗ trợ."
+    )
+    lines.append(hotline_sentence(profile))
+    return _join(*lines)

@@ -15,17 +15,23 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from scipy import sparse
 
-from knowledge.text.normalize import fold, words
+from knowledge.text.normalize import fold, has_vietnamese_marks, words
 
 CODE_PATTERN = re.compile(r"\b\d\.\d{6}\b")
 RECALL_WEIGHT = 1.5  # beta of the F-measure: a phrase fully present in the query matters most
 NAME_SHARE = 0.3  # share of the score from the official short name (prefers the plainer twin)
 KEYWORD_WEIGHT = 0.85  # a keyword is a hint shared by related procedures, not a name
+CLAUSE_WEIGHT = 0.6  # one clause of a long official name ("chuyển mục đích sử dụng đất")
+MIN_CLAUSE_SYLLABLES = 4
+# Where a long official name splits into clauses that each name the procedure.
+_CLAUSE_BREAKS = re.compile(
+    r"[,;:()]| đối với | trong trường hợp | trường hợp | thực hiện tại | tại cấp | do | theo | và "
+)
 
 
 @dataclass(frozen=True)
@@ -52,12 +58,49 @@ class SearchHit:
 _FINAL_Y = re.compile(r"^([bcdghklmnpqrstvx]+)y$")
 
 
+ACCENTED = "~"  # prefix of a term kept with its diacritics
+# A final "y" after a consonant, with its tone, spelt as "i" with the same tone ("ký" = "kí").
+_FINAL_Y_ACCENTED = re.compile(r"^([bcdđghklmnpqrstvx]+)([yýỳỷỹỵ])$")
+_Y_AS_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+
+
 def syllables(text: str) -> List[str]:
     """Normalised, abbreviation-expanded, accent-folded syllables of ``text``.
 
     A final "y" after a consonant is spelt "i" ("ký" = "kí", "lý" = "lí").
     """
     return [_FINAL_Y.sub(r"\1i", fold(w.text)) for w in words(text)]
+
+
+def _accented(word: str) -> str:
+    match = _FINAL_Y_ACCENTED.match(word)
+    return match.group(1) + match.group(2).translate(_Y_AS_I) if match else word
+
+
+def accented_terms(text: str) -> Set[str]:
+    """The syllables and bigrams of ``text`` with their diacritics, marked with ACCENTED."""
+    kept = [_accented(w.text) for w in words(text)]
+    return {ACCENTED + t for t in terms(kept)}
+
+
+def query_terms(text: str) -> Tuple[List[str], List[Optional[str]]]:
+    """A query's syllables, folded, and each one's accented form when it was typed with
+    diacritics (None when typed without: then it may be any word that folds the same)."""
+    typed = words(text)
+    folded = [_FINAL_Y.sub(r"\1i", fold(w.text)) for w in typed]
+    accented = [_accented(w.text) if has_vietnamese_marks(w.text) else None for w in typed]
+    return folded, accented
+
+
+def clauses(name: str) -> List[str]:
+    """The clauses of a long official name that name the procedure on their own: "Giao đất,
+    cho thuê đất, chuyển mục đích sử dụng đất đối với hộ gia đình" -> "cho thuê đất",
+    "chuyển mục đích sử dụng đất", "hộ gia đình"... (clauses shorter than four syllables, and
+    every clause of a short name, are left out)."""
+    if len(name.split()) < 2 * MIN_CLAUSE_SYLLABLES:
+        return []
+    pieces = (p.strip() for p in _CLAUSE_BREAKS.split(f" {name.lower()} "))
+    return [p for p in pieces if len(p.split()) >= MIN_CLAUSE_SYLLABLES]
 
 
 def terms(folded: Sequence[str]) -> Set[str]:
@@ -88,30 +131,47 @@ class ProcedureIndex:
             seen: Set[int] = set()
             names = (entry.name, entry.short_name, *entry.aliases)
             weighted = [(p, 1.0) for p in names] + [(p, KEYWORD_WEIGHT) for p in entry.keywords]
+            weighted += [(c, CLAUSE_WEIGHT) for c in clauses(entry.name) if c not in names]
             for phrase, weight in weighted:
-                ids = [vocabulary.setdefault(t, len(vocabulary)) for t in terms(syllables(phrase))]
-                if not ids:
+                folded_ids = [
+                    vocabulary.setdefault(t, len(vocabulary)) for t in terms(syllables(phrase))
+                ]
+                if not folded_ids:
                     continue
+                ids = folded_ids + [
+                    vocabulary.setdefault(t, len(vocabulary)) for t in accented_terms(phrase)
+                ]
                 row = len(phrase_owner)
                 phrase_owner.append(owner)
                 phrase_weight.append(weight)
                 rows.extend([row] * len(ids))
                 cols.extend(ids)
-                seen.update(ids)
-            for term_id in terms(syllables(entry.short_name)):
+                seen.update(folded_ids)
+            for term in terms(syllables(entry.short_name)) | accented_terms(entry.short_name):
                 name_rows.append(owner)
-                name_cols.append(vocabulary.setdefault(term_id, len(vocabulary)))
+                name_cols.append(vocabulary.setdefault(term, len(vocabulary)))
             for term_id in seen:
                 document_frequency[term_id] += 1
 
         self._vocabulary = vocabulary
         count = max(len(self._entries), 1)
+        # An accented term weighs what its folded form weighs; masses count folded terms only,
+        # so a phrase matched with or without diacritics is measured the same way.
+        by_term = list(vocabulary)
+        folded_id = [
+            vocabulary.get(_folded_term(t), i) if t.startswith(ACCENTED) else i
+            for i, t in enumerate(by_term)
+        ]
         self._idf = np.array(
-            [math.log(1 + count / document_frequency.get(i, 1)) for i in range(len(vocabulary))]
+            [
+                math.log(1 + count / document_frequency.get(folded_id[i], 1))
+                for i in range(len(by_term))
+            ]
         )
+        mass_weights = np.where([t.startswith(ACCENTED) for t in by_term], 0.0, self._idf)
         shape = (len(phrase_owner), len(vocabulary))
         self._phrases = sparse.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
-        self._phrase_mass = self._phrases @ self._idf
+        self._phrase_mass = self._phrases @ mass_weights
         self._phrase_owner = np.array(phrase_owner, dtype=np.int64)
         self._phrase_weight = np.array(phrase_weight)
         names = sparse.csc_matrix(
@@ -120,13 +180,13 @@ class ProcedureIndex:
         )
         names.data[:] = 1.0  # a term repeated in a name counts once
         self._names = names
-        self._name_mass = names @ self._idf
+        self._name_mass = names @ mass_weights
         owner_changes = np.diff(self._phrase_owner) != 0
         self._owner_starts = np.flatnonzero(np.r_[bool(phrase_owner), owner_changes])
         self._owners_with_phrases = self._phrase_owner[self._owner_starts]
         self._near: Dict[str, Set[str]] = defaultdict(set)
         for term in vocabulary:
-            if "_" not in term and len(term) >= 3:
+            if "_" not in term and len(term) >= 3 and not term.startswith(ACCENTED):
                 for variant in _deletions(term) | {term}:
                     self._near[variant].add(term)
 
@@ -138,8 +198,15 @@ class ProcedureIndex:
         index = self._by_code.get(code)
         return None if index is None else self._entries[index]
 
-    def search(self, query: str, limit: int = 5, min_score: float = 0.05) -> List[SearchHit]:
-        """The best matching procedures, best first."""
+    def search(
+        self,
+        query: str,
+        limit: int = 5,
+        min_score: float = 0.05,
+        recall_weight: float = RECALL_WEIGHT,
+    ) -> List[SearchHit]:
+        """The best matching procedures, best first. A higher ``recall_weight`` suits a long
+        query (a story) that names a procedure among many other words."""
         if not self._entries:
             return []
         hits: List[SearchHit] = []
@@ -147,17 +214,25 @@ class ProcedureIndex:
             entry = self.entry(code)
             if entry:
                 hits.append(SearchHit(entry.code, entry.name, entry.short_name, 1.0))
-        query_ids = self._query_terms(syllables(CODE_PATTERN.sub(" ", query)))
+        query_ids = self._query_terms(*query_terms(CODE_PATTERN.sub(" ", query)))
         if query_ids.size:
-            hits.extend(h for h in self._rank(query_ids, limit) if h.score >= min_score)
+            hits.extend(
+                h for h in self._rank(query_ids, limit, recall_weight) if h.score >= min_score
+            )
         unique: Dict[str, SearchHit] = {}
         for hit in hits:
             unique.setdefault(hit.code, hit)
         return list(unique.values())[:limit]
 
-    def _query_terms(self, folded: List[str]) -> np.ndarray:
+    def _query_terms(self, folded: List[str], accented: List[Optional[str]]) -> np.ndarray:
+        """Term ids of a query: a syllable typed with diacritics matches only that spelling
+        ("cần" is not "căn"), one typed without matches every spelling that folds the same,
+        and an unknown one typed without stands for its closest known syllable."""
         corrected: List[str] = []
-        for syllable in folded:
+        for syllable, spelt in zip(folded, accented, strict=True):
+            if spelt is not None:
+                corrected.append(ACCENTED + spelt)
+                continue
             if syllable in self._vocabulary or len(syllable) < 3:
                 corrected.append(syllable)
                 continue
@@ -171,17 +246,21 @@ class ProcedureIndex:
                 default=syllable,
             )
             corrected.append(best)
-        ids = {self._vocabulary[t] for t in terms(corrected) if t in self._vocabulary}
+        ids = {self._vocabulary[t] for t in _mixed_terms(corrected) if t in self._vocabulary}
         return np.fromiter(ids, dtype=np.int64, count=len(ids))
 
-    def _rank(self, query_ids: np.ndarray, limit: int) -> List[SearchHit]:
+    def _rank(self, query_ids: np.ndarray, limit: int, recall_weight: float) -> List[SearchHit]:
         weights = self._idf[query_ids]
         query_mass = weights.sum()
         matched = self._phrases[:, query_ids] @ weights
-        phrase_scores = self._phrase_weight * _f_measure(matched, query_mass, self._phrase_mass)
+        phrase_scores = self._phrase_weight * _f_measure(
+            matched, query_mass, self._phrase_mass, recall_weight
+        )
         best = np.zeros(len(self._entries))
         best[self._owners_with_phrases] = np.maximum.reduceat(phrase_scores, self._owner_starts)
-        name_scores = _f_measure(self._names[:, query_ids] @ weights, query_mass, self._name_mass)
+        name_scores = _f_measure(
+            self._names[:, query_ids] @ weights, query_mass, self._name_mass, recall_weight
+        )
         scores = (1 - NAME_SHARE) * best + NAME_SHARE * name_scores
         top = np.argpartition(-scores, min(limit, len(scores) - 1))[: limit + 1]
         ranked = sorted(top, key=lambda i: -scores[i])[:limit]
@@ -197,10 +276,33 @@ class ProcedureIndex:
         ]
 
 
-def _f_measure(matched: np.ndarray, query_mass: float, phrase_mass: np.ndarray) -> np.ndarray:
+def _folded_term(term: str) -> str:
+    """The folded form of an accented term ("~đăng_ký" -> "dang_ki")."""
+    return "_".join(_FINAL_Y.sub(r"\1i", fold(p)) for p in term[len(ACCENTED) :].split("_"))
+
+
+def _mixed_terms(syllables_: List[str]) -> Set[str]:
+    """Syllables and bigrams of a query whose syllables are folded or ACCENTED: a bigram keeps
+    diacritics only when both its syllables were typed with them."""
+    found = set(syllables_)
+    for first, second in zip(syllables_, syllables_[1:], strict=False):
+        if first.startswith(ACCENTED) and second.startswith(ACCENTED):
+            found.add(f"{first}_{second[len(ACCENTED) :]}")
+        else:
+            found.add(f"{_strip(first)}_{_strip(second)}")
+    return found
+
+
+def _strip(syllable: str) -> str:
+    return _folded_term(syllable) if syllable.startswith(ACCENTED) else syllable
+
+
+def _f_measure(
+    matched: np.ndarray, query_mass: float, phrase_mass: np.ndarray, recall_weight: float
+) -> np.ndarray:
     precision = matched / query_mass
     recall = np.divide(matched, phrase_mass, out=np.zeros_like(matched), where=phrase_mass > 0)
-    beta2 = RECALL_WEIGHT**2
+    beta2 = recall_weight**2
     denominator = beta2 * precision + recall
     return np.divide(
         (1 + beta2) * precision * recall,

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,12 +54,29 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def add_missing_columns(engine: Engine) -> None:
+    """Add the columns the models gained since a database was created (as nullable columns:
+    the rows already there have none of the new facts)."""
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as connection:
+        inspector = inspect(connection)
+        for table in Base.metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(engine.dialect)
+                    connection.exec_driver_sql(
+                        f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} {kind}"
+                    )
+
+
 class KnowledgeBase:
     """Procedures in SQL, searched through an in-memory index rebuilt after each load."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         Base.metadata.create_all(engine)
+        add_missing_columns(engine)
         for table in Base.metadata.sorted_tables:  # indexes added since a database was created
             for table_index in table.indexes:
                 table_index.create(engine, checkfirst=True)
@@ -115,9 +132,9 @@ class KnowledgeBase:
             for code, name, short_name, aliases, keywords in rows
         )
 
-    def search(self, query: str, limit: int = 5) -> List[SearchHit]:
-        """Ranked procedures for a free-text query."""
-        return self.index.search(query, limit=limit)
+    def search(self, query: str, limit: int = 5, **options: float) -> List[SearchHit]:
+        """Ranked procedures for a free-text query (options: see ``ProcedureIndex.search``)."""
+        return self.index.search(query, limit=limit, **options)
 
     def procedure(self, code: str) -> Optional[Procedure]:
         """A procedure with its cases, documents and channels, detached from the session.

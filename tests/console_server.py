@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from aiohttp import web
-from conftest import BRIDGE_TOKEN, ROOT, free_port, wait_until
+from conftest import BRIDGE_TOKEN
 from official_samples import write_all
 from platforms import FakeServer
 
 from bot.handoff.store import HandoffStore
 from knowledge.importers.command import import_paths
 from knowledge.store import KnowledgeBase
+from tests.servers import ROOT, free_port, wait_until
 
 USERNAME = "tongdai01"
 PASSWORD = "mat-khau-thu-nghiem-7c41"

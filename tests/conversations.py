@@ -37,9 +37,11 @@ def not_found(question: str) -> List[Event]:
     """A question for which no procedure was found."""
     return [
         asked(question, "ask_documents"),
-        ActionExecuted("action_answer_documents"),
+        ActionExecuted("action_answer_procedure"),
         BotUttered("Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp."),
-        SlotSet("last_answer", {"id": uuid.uuid4().hex[:12], "code": None, "type": "not_found"}),
+        SlotSet(
+            "last_answer", {"id": uuid.uuid4().hex[:12], "code": None, "aspects": ["not_found"]}
+        ),
         ActionExecuted("action_listen"),
     ]
 
@@ -50,9 +52,9 @@ def answered(
     """A question answered about procedure ``code``."""
     return [
         asked(question, f"ask_{answer_type}"),
-        ActionExecuted(f"action_answer_{answer_type}"),
+        ActionExecuted("action_answer_procedure"),
         BotUttered(answer),
-        SlotSet("last_answer", {"id": answer_id, "code": code, "type": answer_type}),
+        SlotSet("last_answer", {"id": answer_id, "code": code, "aspects": [answer_type]}),
         ActionExecuted("action_listen"),
     ]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 from rasa_sdk import Tracker
@@ -21,9 +22,11 @@ from actions.account import (
 from actions.conversation import ActionSessionStart
 from knowledge.guides import CHAINS, load_account_guide
 from knowledge.id_number import check_id_number
+from knowledge.sources import is_official
 from tests.trackers import make_tracker
 
 TODAY = dt.date(2026, 11, 23)
+CITIZEN_OFFER = '/account_create{"account_holder":"citizen"}'
 
 
 def tracker(text: str = "", intent: str = "inform_account", **slots: Any) -> Tracker:
@@ -112,7 +115,11 @@ def test_every_path_is_sourced_and_chains_end_with_logging_in() -> None:
 @pytest.mark.parametrize(
     ("text", "intent", "slots"),
     [
-        ("quên mật khẩu vneid", "account_problem", {"account_topic": "forgot_password"}),
+        (
+            "hướng dẫn tôi lấy lại mật khẩu vneid",
+            "account_problem",
+            {"account_topic": "forgot_password"},
+        ),
         ("không nhận được mã OTP", "account_problem", {"account_topic": "otp_not_received"}),
         ("tài khoản bị khóa", "account_problem", {"account_topic": "account_locked"}),
         ("không đăng nhập được", "account_problem", {"account_topic": None}),
@@ -221,7 +228,109 @@ async def test_faq_answers_carry_their_source(question: str, key: str) -> None:
     dispatcher = CollectingDispatcher()
     await ActionAnswerAccountFaq().run(dispatcher, tracker(question, "account_faq"), {})
     faq = load_account_guide().faq[key]
-    assert faq.answer in texts(dispatcher) and faq.source in texts(dispatcher)
+    assert faq.answer in texts(dispatcher) and faq.sources[0] in texts(dispatcher)
+    assert "kiểm tra ngày 01/12/2026" in texts(dispatcher)
+
+
+def answered(text: str) -> Tuple[str, List[Dict[str, Any]]]:
+    """What the bot says to an account question outside the guide: text and buttons."""
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerAccountFaq().run(dispatcher, make_tracker(text, "account_faq"), {}))
+    buttons = [b for m in dispatcher.messages for b in m.get("buttons") or []]
+    return texts(dispatcher), buttons
+
+
+@pytest.mark.parametrize(
+    ("question", "says", "official", "offer"),
+    [
+        (
+            "đổi số điện thoại đăng ký VNeID thế nào",
+            "Công an cấp xã để đăng ký đổi số điện thoại",
+            False,
+            None,
+        ),
+        ("doi sdt dang ky vneid the nao", "1900 0368", False, None),
+        ("tài khoản mức 1 dùng được gì", "không phải đến cơ quan Công an", True, CITIZEN_OFFER),
+        ("tk muc 1 dung dc j", "làm dịch vụ công trực tuyến", True, CITIZEN_OFFER),
+        (
+            "chưa có thẻ gắn chip thì làm VNeID được không",
+            "cùng lúc khi anh/chị làm thủ tục cấp thẻ căn cước",
+            True,
+            '/account_create{"account_holder":"citizen","has_chip_id":false}',
+        ),
+        (
+            "quên mật khẩu VNeID",
+            "bấm “Quên mật khẩu”",
+            False,
+            '/account_problem{"account_topic":"forgot_password"}',
+        ),
+        (
+            "doanh nghiệp đăng nhập cổng dịch vụ công bằng gì",
+            "tài khoản định danh điện tử của tổ chức",
+            True,
+            '/account_create{"account_holder":"organisation"}',
+        ),
+    ],
+)
+def test_account_questions_get_the_answer_asked_then_the_guide(
+    question: str, says: str, official: bool, offer: Optional[str]
+) -> None:
+    text, buttons = answered(question)
+    assert says in text
+    assert "Không nhận được mã OTP" not in text and "trường" not in text
+    if official:
+        assert "chưa đối chiếu" not in text and "Nguồn: https://dichvucong.gov.vn/" in text
+    else:
+        assert "chưa đối chiếu được với trang chính thức" in text
+        assert "Nguồn (báo chí, chưa kiểm chứng)" in text
+    payloads = [b["payload"] for b in buttons]
+    assert payloads == ([offer, "/thank"] if offer else [])
+
+
+def test_answers_in_the_middle_of_the_guide_offer_no_second_guide() -> None:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(
+        ActionAnswerAccountFaq().run(dispatcher, tracker("quên mật khẩu vneid", "account_faq"), {})
+    )
+    assert "Quên mật khẩu" in texts(dispatcher)
+    assert not any(m.get("buttons") for m in dispatcher.messages)
+
+
+def test_only_answers_with_official_sources_count_as_verified() -> None:
+    guide = load_account_guide()
+    for faq in guide.faq.values():
+        assert faq.sources, faq.key
+        assert faq.verified == all(is_official(url) for url in faq.sources), faq.key
+    for path in guide.paths.values():
+        for step in path.steps:
+            assert step.verified == is_official(step.source), step.text
+            assert step.verified or "chưa đối chiếu" in step.message()
+
+
+async def test_creating_an_account_first_hears_that_vneid_level_2_is_the_way_in() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionStartAccountGuide().run(
+        dispatcher, make_tracker("làm sao tạo tài khoản", "account_create"), {}
+    )
+    [intro] = dispatcher.messages
+    assert "tài khoản định danh điện tử VNeID mức độ 2" in intro["text"]
+    assert "doanh nghiệp, tổ chức dùng tài khoản định danh điện tử của tổ chức" in intro["text"]
+    assert "Nguồn: https://" in intro["text"]
+
+
+async def test_the_offer_button_starts_the_guide_where_the_answer_left_off() -> None:
+    offer = make_tracker(
+        '/account_create{"account_holder":"citizen","has_chip_id":false}', "account_create"
+    )
+    offer.latest_message["entities"] = [
+        {"entity": "account_holder", "value": "citizen"},
+        {"entity": "has_chip_id", "value": False},
+    ]
+    events = await ActionStartAccountGuide().run(CollectingDispatcher(), offer, {})
+    values = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert values["account_topic"] == "create" and values["account_holder"] == "citizen"
+    assert values["has_chip_id"] is False
+    assert choose_path(values) == "citizen_get_chip_id"
 
 
 async def test_a_new_session_resumes_the_unfinished_step() -> None:

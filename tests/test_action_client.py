@@ -12,7 +12,7 @@ from aiohttp import web
 from rasa.core.utils import AvailableEndpoints
 
 from bot import action_client
-from tests.conftest import free_port
+from tests.servers import free_port
 
 
 class _ActionServer:

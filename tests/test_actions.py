@@ -1,35 +1,45 @@
-"""Every custom action, run against the real knowledge base with rasa-sdk trackers."""
+"""Every custom action, run against the real knowledge base with rasa-sdk trackers whose latest
+message carries the entities the NLU pipeline's pattern extractor finds."""
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionDefaultFallback, ActionSessionStart
-from actions.handoff import ActionHandoff
+from actions.dossier import ActionAnswerDelay, ActionAnswerStatus
+from actions.handoff import ActionHandoff, ActionStoreRating
 from actions.procedure_answers import (
-    ActionAnswerAgency,
-    ActionAnswerDocuments,
-    ActionAnswerFee,
-    ActionAnswerOnline,
-    ActionAnswerOverview,
-    ActionAnswerProcessingTime,
-    ActionChooseCase,
-    ActionChooseProcedure,
+    FORM,
+    FROM_MESSAGE,
+    ActionAnswerProcedure,
+    ActionAskChosenOption,
+    ValidateChoiceForm,
 )
 from tests.trackers import make_tracker
 
 BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
 RESIDENCE = "1.004222"  # Đăng ký thường trú
+PASSPORT = "1.001456"  # Cấp hộ chiếu phổ thông ở trong nước
+LOST_PASSPORT = "1.010386"  # Trình báo mất hộ chiếu phổ thông
+MARRIAGE = "1.000894"  # Thủ tục đăng ký kết hôn
 
 
 async def run(action, text: str, intent: str = "ask_overview", **slots: Any):  # noqa: ANN001
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, make_tracker(text, intent, **slots), {})
     return dispatcher.messages, events
+
+
+async def extract_choice(text: str, intent: str = "nlu_fallback", **slots: Any):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, intent, active_loop=FORM, requested_slot="chosen_option", **slots)
+    found = await ValidateChoiceForm().extract_chosen_option(dispatcher, tracker, {})
+    return dispatcher.messages, found
 
 
 def slot(events: List[Dict[str, Any]], name: str) -> Optional[Any]:
@@ -41,47 +51,208 @@ def text_of(messages: List[Dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
 
 
-async def test_documents_of_a_procedure_with_cases_asks_which_case() -> None:
-    messages, events = await run(ActionAnswerDocuments(), "đăng ký khai sinh cần giấy tờ gì")
-    assert slot(events, "procedure_code") == BIRTH
-    assert slot(events, "pending_aspect") == "documents"
-    buttons = messages[-1]["buttons"]
-    assert len(buttons) >= 2
-    assert all(b["payload"].startswith('/choose_case{"case_index":"1.001193#') for b in buttons)
+def passport_choice(aspects: List[str]) -> Dict[str, Any]:
+    return {
+        "kind": "procedure",
+        "code": None,
+        "aspects": aspects,
+        "options": [
+            {"value": PASSPORT, "title": "Cấp hộ chiếu phổ thông ở trong nước", "detail": ""},
+            {"value": LOST_PASSPORT, "title": "Trình báo mất hộ chiếu phổ thông", "detail": ""},
+        ],
+    }
 
 
-async def test_choosing_a_case_lists_its_documents_with_counts_and_source() -> None:
+def residence_cases() -> Dict[str, Any]:
+    titles = [
+        "Chỗ ở hợp pháp thuộc sở hữu của người đăng ký",
+        "Về ở với người thân (vợ, chồng, cha, mẹ, con...) tại nhà không thuộc sở hữu của mình",
+        "Chỗ ở thuê, mượn, ở nhờ",
+    ]
+    options = [
+        {"value": f"{RESIDENCE}#{i}", "title": t, "detail": ""} for i, t in enumerate(titles)
+    ]
+    return {"kind": "case", "code": RESIDENCE, "aspects": ["documents"], "options": options}
+
+
+async def test_documents_that_differ_by_case_give_the_common_ones_and_open_the_case_choice() -> (
+    None
+):
+    messages, events = await run(ActionAnswerProcedure(), "đăng ký thường trú cần giấy tờ gì")
+    answer = text_of(messages)
+    assert "trong mọi trường hợp đều có" in answer and "CT01" in answer
+    assert slot(events, "procedure_code") == RESIDENCE
+    assert slot(events, "choice_kind") == "case"
+    choice = slot(events, "pending_choice")
+    assert choice["code"] == RESIDENCE and len(choice["options"]) == 7
+    assert "Chỗ ở thuê, mượn, ở nhờ" in [o["title"] for o in choice["options"]]
+
+
+async def test_the_case_stated_in_the_message_is_answered_at_once() -> None:
     messages, events = await run(
-        ActionChooseCase(), "/choose_case", procedure_code=BIRTH, case_index=f"{BIRTH}#0"
+        ActionAnswerProcedure(), "đăng ký thường trú ở nhà thuê cần giấy tờ gì", "ask_documents"
     )
     answer = text_of(messages)
-    assert "Tờ khai đăng ký khai sinh" in answer
-    assert "1 bản chính" in answer
-    assert "mẫu: Tờ khai đăng ký khai sinh" in answer
-    assert "Nguồn: Cổng Dịch vụ công quốc gia, kiểm tra 23/11/2026" in answer
-    record = messages[-1]["buttons"][0]
-    assert record["url"].startswith("https://dichvucong.gov.vn/thu-tuc-hanh-chinh/")
-    assert slot(events, "procedure_code") == BIRTH
+    assert "trường hợp: Chỗ ở thuê, mượn, ở nhờ" in answer
+    assert "Hợp đồng, văn bản về việc cho thuê" in answer
+    assert slot(events, "choice_kind") is None
+    assert slot(events, "case_index") == f"{RESIDENCE}#2"
 
 
-async def test_unaccented_teencode_question_finds_the_same_procedure() -> None:
-    _, events = await run(ActionAnswerDocuments(), "dang ky khai sinh can j vay a")
-    assert slot(events, "procedure_code") == BIRTH
+async def test_the_choice_form_asks_with_numbered_options_and_buttons() -> None:
+    messages, _ = await run(
+        ActionAskChosenOption(), "", pending_choice=passport_choice(["processing_time"])
+    )
+    assert "1. Cấp hộ chiếu phổ thông ở trong nước" in messages[0]["text"]
+    assert "thời gian giải quyết" in messages[0]["text"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[1] == f'/choose_option{{"chosen_option":"{LOST_PASSPORT}"}}'
+
+
+@pytest.mark.parametrize(
+    ("typed", "chosen"),
+    [
+        ("cấp mới", PASSPORT),
+        ("cap moi a", PASSPORT),
+        ("bị mất", LOST_PASSPORT),
+        ("số 2", LOST_PASSPORT),
+        ("cái thứ hai", LOST_PASSPORT),
+        ("cai dau tien", None),
+        ("1", PASSPORT),
+        ("trình báo mất", LOST_PASSPORT),
+    ],
+)
+async def test_a_typed_answer_to_a_procedure_choice(typed: str, chosen: Optional[str]) -> None:
+    _, found = await extract_choice(typed, pending_choice=passport_choice(["overview"]))
+    assert found.get("chosen_option") == chosen
+
+
+@pytest.mark.parametrize(
+    ("typed", "index"),
+    [
+        ("ở nhờ nhà người quen", 2),
+        ("nhà thuê", 2),
+        ("em ở trọ", 2),
+        ("về ở với bố mẹ", 1),
+        ("nhà của mình", 0),
+        ("số 3", 2),
+    ],
+)
+async def test_a_typed_answer_to_a_case_choice(typed: str, index: int) -> None:
+    _, found = await extract_choice(typed, pending_choice=residence_cases())
+    assert found.get("chosen_option") == f"{RESIDENCE}#{index}"
+
+
+async def test_a_follow_up_aspect_during_a_choice_is_kept_and_the_choice_asked_again() -> None:
+    _, found = await extract_choice(
+        "mat bao lau", "ask_processing_time", pending_choice=passport_choice(["overview"])
+    )
+    assert "chosen_option" not in found
+    assert found["pending_aspects"] == ["processing_time"]
+
+
+async def test_a_question_about_another_procedure_ends_the_choice() -> None:
+    _, found = await extract_choice(
+        "thế còn đăng ký khai sinh thì sao", "ask_overview", pending_choice=passport_choice([])
+    )
+    assert found == {"chosen_option": FROM_MESSAGE}
+
+
+async def test_an_answer_that_names_nothing_is_explained_then_the_stop_is_offered() -> None:
+    choice = passport_choice(["overview"])
+    first, found = await extract_choice("abc xyz", pending_choice=choice)
+    assert found == {"choice_failures": 1} and "số thứ tự" in text_of(first)
+    second, found = await extract_choice("abc xyz", pending_choice=choice, choice_failures=1)
+    assert found == {"choice_failures": 2} and "thôi" in text_of(second)
+    _, found = await extract_choice("abc xyz", pending_choice=choice, choice_failures=2)
+    assert found["chosen_option"] == FROM_MESSAGE
+
+
+async def test_intents_with_their_own_rules_are_left_to_them() -> None:
+    _, found = await extract_choice(
+        "cho tôi gặp nhân viên", "request_human", pending_choice=passport_choice([])
+    )
+    assert found == {}
+
+
+async def test_a_choice_made_answers_every_pending_aspect_and_closes_the_choice() -> None:
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        "cấp mới",
+        "nlu_fallback",
+        chosen_option=PASSPORT,
+        pending_choice=passport_choice(["processing_time", "fee"]),
+        pending_aspects=["processing_time", "fee"],
+        choice_kind="procedure",
+    )
+    answer = text_of(messages)
+    assert "Thời hạn giải quyết" in answer and "Phí, lệ phí" in answer
+    assert answer.count("Nguồn:") == 1
+    assert slot(events, "procedure_code") == PASSPORT
+    assert slot(events, "pending_choice") is None and slot(events, "choice_kind") is None
+
+
+async def test_a_case_chosen_lists_that_case() -> None:
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        "/choose_option",
+        "choose_option",
+        chosen_option=f"{RESIDENCE}#2",
+        pending_aspects=["documents"],
+        procedure_code=RESIDENCE,
+    )
+    assert "Hợp đồng, văn bản về việc cho thuê" in text_of(messages)
+    assert slot(events, "case_index") == f"{RESIDENCE}#2"
+
+
+async def test_one_clear_reading_is_answered_without_a_question() -> None:
+    _, events = await run(ActionAnswerProcedure(), "tôi muốn làm hộ chiếu")
+    assert slot(events, "procedure_code") == PASSPORT
+    assert slot(events, "choice_kind") is None
+
+
+async def test_two_aspects_in_one_message_are_both_answered() -> None:
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        "nộp online được không, mất bao lâu",
+        "ask_online",
+        procedure_code=MARRIAGE,
+    )
+    answer = text_of(messages)
+    assert "trực tuyến một phần" in answer and "Thời hạn giải quyết" in answer
+    last = slot(events, "last_answer")
+    assert (last["code"], last["aspects"]) == (MARRIAGE, ["online", "processing_time"])
+
+
+async def test_a_whether_question_gets_the_official_conditions() -> None:
+    messages, _ = await run(
+        ActionAnswerProcedure(), "ông bà đi làm khai sinh cho cháu được không", "ask_eligibility"
+    )
+    answer = text_of(messages)
+    assert "ông hoặc bà" in answer and "Yêu cầu, điều kiện" in answer
+
+
+async def test_a_story_before_the_question_names_the_procedure() -> None:
+    story = (
+        "Vợ chồng em mới cưới được một tuần, cả hai đều ở Đà Nẵng. "
+        "Em muốn hỏi giờ đi đăng ký thì làm ở đâu ạ?"
+    )
+    _, events = await run(ActionAnswerProcedure(), story, "ask_agency")
+    assert slot(events, "procedure_code") == MARRIAGE
+    assert slot(events, "last_answer")["aspects"] == ["agency"]
 
 
 async def test_follow_up_keeps_the_procedure_in_focus() -> None:
     messages, events = await run(
-        ActionAnswerOnline(), "nộp online được không?", "ask_online", procedure_code=BIRTH
+        ActionAnswerProcedure(), "nộp online được không?", "ask_online", procedure_code=BIRTH
     )
-    answer = text_of(messages)
-    assert "Thủ tục đăng ký khai sinh" in answer
-    assert "trực tuyến" in answer and "VNeID" in answer
+    assert "trực tuyến" in text_of(messages) and "VNeID" in text_of(messages)
     assert slot(events, "procedure_code") == BIRTH
 
 
 async def test_a_new_procedure_replaces_the_focus_and_its_case() -> None:
     _, events = await run(
-        ActionAnswerFee(),
+        ActionAnswerProcedure(),
         "còn đăng ký thường trú thì phí bao nhiêu",
         "ask_fee",
         procedure_code=BIRTH,
@@ -92,65 +263,67 @@ async def test_a_new_procedure_replaces_the_focus_and_its_case() -> None:
 
 
 async def test_fee_and_time_are_given_per_channel() -> None:
-    fee, _ = await run(ActionAnswerFee(), "phí bao nhiêu", "ask_fee", procedure_code=RESIDENCE)
-    assert "Trực tuyến: 10.000 đồng" in text_of(fee) or "Trực tuyến" in text_of(fee)
+    fee, _ = await run(
+        ActionAnswerProcedure(), "phí bao nhiêu", "ask_fee", procedure_code=RESIDENCE
+    )
+    assert "Trực tuyến: 10.000 đồng" in text_of(fee)
     time, _ = await run(
-        ActionAnswerProcessingTime(), "mất bao lâu", "ask_processing_time", procedure_code=RESIDENCE
+        ActionAnswerProcedure(), "mất bao lâu", "ask_processing_time", procedure_code=RESIDENCE
     )
     assert "7 ngày làm việc" in text_of(time)
 
 
 async def test_agency_answer_names_the_agency() -> None:
-    messages, _ = await run(ActionAnswerAgency(), "nộp ở đâu", "ask_agency", procedure_code=BIRTH)
+    messages, _ = await run(
+        ActionAnswerProcedure(), "nộp ở đâu", "ask_agency", procedure_code=BIRTH
+    )
     assert "Cơ quan thực hiện: Ủy ban nhân dân cấp xã" in text_of(messages)
 
 
 async def test_overview_offers_follow_up_buttons() -> None:
-    messages, _ = await run(ActionAnswerOverview(), "thủ tục khai sinh")
+    messages, _ = await run(ActionAnswerProcedure(), "thủ tục khai sinh")
     assert "mã 1.001193" in text_of(messages)
-    assert {b.get("payload") for b in messages[-1]["buttons"]} >= {"/ask_documents", "/ask_fee"}
+    assert {b.get("payload") for b in messages[0]["buttons"]} >= {"/ask_documents", "/ask_fee"}
 
 
-async def test_question_without_procedure_asks_which_one() -> None:
-    messages, events = await run(ActionAnswerDocuments(), "cần giấy tờ gì ạ", "ask_documents")
+async def test_question_without_procedure_asks_which_one_and_keeps_the_aspect() -> None:
+    messages, events = await run(ActionAnswerProcedure(), "cần giấy tờ gì ạ", "ask_documents")
     assert "thủ tục nào" in text_of(messages)
-    assert slot(events, "pending_aspect") == "documents"
-
-
-async def test_pending_question_is_answered_once_the_procedure_is_named() -> None:
+    assert slot(events, "pending_aspects") == ["documents"]
     messages, events = await run(
-        ActionAnswerOverview(), "khai sinh", "ask_overview", pending_aspect="fee"
+        ActionAnswerProcedure(), "khai sinh", "ask_overview", pending_aspects=["fee"]
     )
-    assert "Phí, lệ phí «Thủ tục đăng ký khai sinh»" in text_of(messages)
-    assert slot(events, "pending_aspect") is None
+    assert "Phí, lệ phí" in text_of(messages)
+    assert slot(events, "pending_aspects") is None
 
 
 async def test_unknown_procedure_is_reported_with_the_hotline() -> None:
-    messages, events = await run(ActionAnswerDocuments(), "xin visa du lịch Nhật Bản cần gì")
+    messages, events = await run(ActionAnswerProcedure(), "xin visa du lịch Nhật Bản cần gì")
     answer = text_of(messages)
     assert "chưa tìm thấy thủ tục" in answer
     assert "1022" in answer
     assert slot(events, "procedure_code") == "unset"
 
 
-async def test_close_candidates_are_offered_as_buttons() -> None:
-    messages, events = await run(ActionAnswerDocuments(), "thẻ căn cước", "ask_documents")
-    buttons = messages[-1].get("buttons") or []
-    if len(buttons) < 2:
-        pytest.skip("the knowledge base has a single identity-card procedure")
-    assert all(b["payload"].startswith('/choose_procedure{"procedure_code":') for b in buttons)
-    assert slot(events, "pending_aspect") == "documents"
-
-
-async def test_choosing_a_procedure_answers_the_pending_question() -> None:
+async def test_a_dossier_status_question_explains_the_look_up_and_offers_staff() -> None:
     messages, events = await run(
-        ActionChooseProcedure(),
-        "/choose_procedure",
-        procedure_code=RESIDENCE,
-        pending_aspect="processing_time",
+        ActionAnswerStatus(),
+        "hồ sơ mình nộp tuần trước giờ tới đâu rồi, mã 000.00.12.H17-250101-0001",
+        "ask_status",
     )
-    assert "7 ngày làm việc" in text_of(messages)
-    assert slot(events, "pending_aspect") is None
+    assert "Tra cứu hồ sơ" in text_of(messages) and "mã hồ sơ vừa nhắn" in text_of(messages)
+    assert "000.00.12.H17" not in text_of(messages)
+    assert messages[0]["buttons"][0]["payload"] == "/request_human"
+    assert slot(events, "last_answer") == {"code": None, "aspects": ["status"]}
+
+
+async def test_a_slow_dossier_gets_the_time_limit_and_the_offer_of_staff() -> None:
+    messages, _ = await run(
+        ActionAnswerDelay(), "nộp sang tên xe 2 tuần chưa thấy gì", "complain_delay"
+    )
+    answer = text_of(messages)
+    assert "chờ lâu" in answer and "sang tên" in answer and "ngày làm việc" in answer
+    assert messages[0]["buttons"][0]["payload"] == "/request_human"
 
 
 async def test_without_live_handoff_a_person_means_the_hotline(
@@ -181,3 +354,46 @@ async def test_session_start_sets_province_and_keeps_slots() -> None:
     assert events[0]["event"] == "session_started"
     assert SlotSet("procedure_code", BIRTH) in events
     assert slot(events, "province_name") == "Thành phố Đà Nẵng"
+
+
+@pytest.mark.parametrize(
+    ("focus", "typed", "meant"),
+    [
+        (PASSPORT, "bị mất", LOST_PASSPORT),
+        (LOST_PASSPORT, "cấp mới", PASSPORT),
+        ("1.014061", "làm lại", "1.014064"),
+        ("1.014061", "hết hạn rồi", "1.014063"),
+        (PASSPORT, "cấp mới", PASSPORT),
+    ],
+)
+async def test_a_message_that_only_names_a_variant_picks_it_in_the_focus_family(
+    focus: str, typed: str, meant: str
+) -> None:
+    _, events = await run(ActionAnswerProcedure(), typed, "ask_overview", procedure_code=focus)
+    assert slot(events, "procedure_code") == meant
+
+
+def _tracker_after(previous_action: str, text: str) -> Tracker:
+    events = [
+        {"event": "action", "name": previous_action},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": {}},
+    ]
+    tracker = make_tracker(text, "rate_help")
+    return Tracker(
+        tracker.sender_id, {}, tracker.latest_message, events, False, None, {}, "action_listen"
+    )
+
+
+async def test_a_number_is_a_rating_only_right_after_the_bot_asked_for_one() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionStoreRating().run(dispatcher, _tracker_after("action_answer_procedure", "5"), {})
+    assert dispatcher.messages[0]["response"] == "utter_ask_rephrase"
+    dispatcher = CollectingDispatcher()
+    await ActionStoreRating().run(dispatcher, _tracker_after("action_ask_rating", "5"), {})
+    assert dispatcher.messages[0]["response"] == "utter_thank_rating"
+
+
+async def test_an_ordinal_the_classifier_reads_as_a_rating_still_picks_the_option() -> None:
+    _, found = await extract_choice("cái thứ 2", "rate_help", pending_choice=passport_choice([]))
+    assert found == {"chosen_option": LOST_PASSPORT}

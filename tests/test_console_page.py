@@ -54,7 +54,7 @@ def seed_answers(folder: Path, database: str) -> None:
     conversations = {}
     for number, rating in enumerate(["down", "down", "up"]):
         sender = f"socket-session-{number:02d}"
-        answer = AnswerRef(f"ans{number}", MARRIAGE, "documents")
+        answer = AnswerRef(f"ans{number}", MARRIAGE, ("documents",))
         question = f"đăng ký kết hôn cần giấy tờ gì, số của tôi 091234567{number}"
         conversations[sender] = answered(
             question, "Hồ sơ cần chuẩn bị…", answer.answer_id, MARRIAGE, "documents"
@@ -64,7 +64,9 @@ def seed_answers(folder: Path, database: str) -> None:
             feedback.add_detail(
                 feedback_id, sender, reason="missing_info", comment="thiếu giấy xác nhận độc thân"
             )
-    feedback.record("zalo-77", "zalo", AnswerRef("fee1", "1.001193", "fee"), "up", "phí khai sinh")
+    feedback.record(
+        "zalo-77", "zalo", AnswerRef("fee1", "1.001193", ("fee",)), "up", "phí khai sinh"
+    )
     conversations["zalo-88"] = not_understood("cho hỏi làm sổ hồng bao lâu") + not_found("xin visa")
     write_conversations(folder / "conversations.db", conversations)
 

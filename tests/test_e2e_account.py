@@ -35,7 +35,12 @@ def test_citizen_with_level_two_logs_in_step_by_step(servers) -> None:  # noqa: 
 
 def test_secrets_are_warned_and_not_stored(servers) -> None:  # noqa: ANN001
     citizen = Citizen(servers)
-    citizen.text("quên mật khẩu vneid")
+    answer = citizen.say("quen mat khau vneid")  # answered at once, the guide offered
+    assert "Quên mật khẩu" in " ".join(m.get("text", "") for m in answer)
+    [offer] = [
+        b["payload"] for m in answer for b in m.get("buttons") or [] if "account" in b["payload"]
+    ]
+    assert "Bước 1/" in citizen.text(offer)
     warning = citizen.text("mã OTP của tôi là 482913")
     assert "không gửi mã OTP" in warning and "482913" not in warning
     assert "Bước 1/" in warning  # the guide goes on

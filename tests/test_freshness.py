@@ -18,12 +18,14 @@ from official_samples import (
 )
 
 from knowledge.curated import CURATED_DIR
-from knowledge.freshness import changed_sources, curated_behind, stale
+from knowledge.freshness import changed_sources, curated_behind, ending, stale
 from knowledge.importers.command import import_paths
 from knowledge.importers.common import today
+from knowledge.profile import load_profile
 from knowledge.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
+QUIET_DAY = "2026-08-01"  # no curated dated fact ends within 60 days or ended in the last 180
 
 
 @pytest.fixture
@@ -81,7 +83,7 @@ def test_command_exits_1_when_something_needs_attention(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'k.db'}"
     folder = write_all(tmp_path / "data")
     import_paths(KnowledgeBase.open(database), [folder])
-    command = [sys.executable, "-m", "knowledge.freshness", "--db", database]
+    command = [sys.executable, "-m", "knowledge.freshness", "--db", database, "--today", QUIET_DAY]
     fresh = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     assert "Official records changed since the last import: 0" in fresh.stdout
@@ -90,3 +92,30 @@ def test_command_exits_1_when_something_needs_attention(tmp_path: Path) -> None:
     assert changed.returncode == 1
     assert "Official records changed since the last import: 2" in changed.stdout
     assert "1.009141  portal_api_catalog" in changed.stdout
+
+
+def test_dated_facts_are_listed_before_they_end_and_for_a_while_after(kb: KnowledgeBase) -> None:
+    profile = load_profile("da-nang")
+
+    def listed(on: dt.date) -> set:
+        return {(fact.where, fact.valid_until) for fact in ending(kb, profile, on)}
+
+    end_of_reductions = dt.date(2026, 12, 31)
+    before = listed(dt.date(2026, 11, 15))
+    assert ("1.014063", end_of_reductions) in before
+    assert ("2.001583", end_of_reductions) in before
+    assert listed(dt.date(2026, 8, 1)) == set()  # more than 60 days ahead
+    assert ("1.014064", end_of_reductions) in listed(dt.date(2027, 2, 1))  # ended, not cleaned up
+    assert ("3.000333", dt.date(2025, 12, 31)) in listed(dt.date(2026, 3, 1))
+    assert listed(dt.date(2027, 8, 1)) == set()
+
+
+def test_the_command_says_how_long_until_a_rate_ends(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'k.db'}"
+    KnowledgeBase.open(database)
+    command = [sys.executable, "-m", "knowledge.freshness", "--db", database]
+    soon = subprocess.run(
+        command + ["--today", "2026-12-01"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert soon.returncode == 1
+    assert "2026-12-31  1.014063" in soon.stdout and "(ends in 30 days)" in soon.stdout

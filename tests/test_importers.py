@@ -29,7 +29,7 @@ from sqlalchemy import select, text
 from test_actions import run, slot, text_of
 
 from actions import context
-from actions.procedure_answers import ActionAnswerDocuments
+from actions.procedure_answers import ActionAnswerProcedure
 from knowledge import render
 from knowledge.importers.command import import_paths
 from knowledge.importers.common import DETAILS_ON_PORTAL, PORTAL_HOME, today
@@ -312,7 +312,7 @@ async def test_the_bot_answers_a_catalogue_only_procedure_with_the_portal_link(
         catalogue = write_catalogue(tmp_path / "catalog.jsonl", [CATALOGUE_SEMICONDUCTOR])
         import_paths(context.knowledge(), [catalogue])
         messages, events = await run(
-            ActionAnswerDocuments(),
+            ActionAnswerProcedure(),
             "hỗ trợ doanh nghiệp tham gia chuỗi cung ứng bán dẫn cần giấy tờ gì",
             "ask_documents",
         )

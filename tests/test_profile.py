@@ -15,7 +15,7 @@ from test_actions import run, slot, text_of
 from actions import context
 from actions.conversation import ActionDefaultFallback, ActionSessionStart
 from actions.handoff import ActionHandoff
-from actions.procedure_answers import ActionAnswerAgency, ActionAnswerOnline
+from actions.procedure_answers import ActionAnswerProcedure
 from knowledge.profile import VIETNAM_TIME, load_profile
 
 TEST_PROFILE = Path(__file__).parent / "fixtures" / "provinces" / "tinh-thu-nghiem.yml"
@@ -91,11 +91,11 @@ async def test_session_and_fallback_use_the_active_profile(test_province: None) 
 
 
 async def test_procedure_answers_use_the_active_profile(test_province: None) -> None:
-    messages, _ = await run(ActionAnswerOnline(), "làm hộ chiếu online được không", "ask_online")
+    messages, _ = await run(ActionAnswerProcedure(), "làm hộ chiếu online được không", "ask_online")
     online = text_of(messages)
     assert "Cổng dịch vụ công Tỉnh Thử Nghiệm: https://dichvucong.thunghiem.example" in online
     assert "Hệ thống một cửa Tỉnh Thử Nghiệm: https://motcua.thunghiem.example" in online
-    messages, _ = await run(ActionAnswerAgency(), "làm hộ chiếu nộp ở đâu", "ask_agency")
+    messages, _ = await run(ActionAnswerProcedure(), "làm hộ chiếu nộp ở đâu", "ask_agency")
     agency = text_of(messages)
     assert "Tại Tỉnh Thử Nghiệm: Trung tâm Phục vụ hành chính công Tỉnh Thử Nghiệm" in agency
     assert "Giờ tiếp nhận hồ sơ: Thứ Hai–Thứ Sáu" in agency

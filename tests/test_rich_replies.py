@@ -39,7 +39,7 @@ ZALO_TYPES = {"oa.open.url", "oa.query.hide"}
 
 def answer_buttons(aspect: str = "fee") -> List[Dict[str, Any]]:
     procedure = knowledge().procedure(MARRIAGE)
-    return replies.answer_buttons(procedure, aspect, replies.new_answer(MARRIAGE, aspect))
+    return replies.answer_buttons(procedure, replies.new_answer(MARRIAGE, [aspect]))
 
 
 def long_text(lines: int = 120) -> str:

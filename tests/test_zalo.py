@@ -46,7 +46,7 @@ from tests.platforms import (
 CASE_BUTTONS = [
     {
         "title": f"Trường hợp {i}: chỗ ở hợp pháp thuộc quyền sở hữu",
-        "payload": f'/choose_case{{"case_index":"1.004222#{i}"}}',
+        "payload": f'/choose_option{{"chosen_option":"1.004222#{i}"}}',
     }
     for i in range(7)
 ]
@@ -286,7 +286,7 @@ def test_button_payload_comes_back_to_rasa_unchanged(channel_servers, platforms)
     assert buttons and all(b["type"] == "oa.query.hide" for b in buttons)
     assert all(len(b["title"]) <= LIMITS.title_chars for b in buttons)
     payload = buttons[0]["payload"]
-    assert payload.startswith("/choose_case{")
+    assert payload.startswith("/choose_option{")
     replies = ask(channel_servers, zalo, user, payload, 2)  # Zalo sends the payload as text
     assert user_texts(channel_servers, conversation_id(user))[-1] == payload
     assert any("Hồ sơ cần chuẩn bị" in m["text"] for m in replies[len(first) :])

@@ -2,7 +2,7 @@
 for the supervisor: the questions the bot left unanswered, and one conversation's messages.
 
 A question is unanswered when the bot's turn after it said it did not understand (a response
-in ``bot.feedback.answers.UNANSWERED_RESPONSES``) or set the ``last_answer`` slot to a type in
+in ``bot.feedback.answers.UNANSWERED_RESPONSES``) or gave the ``last_answer`` slot an aspect in
 ``UNANSWERED_ANSWER_TYPES`` (no procedure found). Texts are masked again on the way out.
 """
 
@@ -113,7 +113,8 @@ def unanswered_kind(type_name: str, data: Dict[str, Any]) -> Optional[str]:
         return UNANSWERED_RESPONSES.get(metadata.get("utter_action") or "")
     if type_name == "slot" and data.get("name") == LAST_ANSWER_SLOT:
         value = data.get("value") if isinstance(data.get("value"), dict) else {}
-        return value.get("type") if value.get("type") in UNANSWERED_ANSWER_TYPES else None
+        aspects = value.get("aspects") if isinstance(value.get("aspects"), list) else []
+        return next((a for a in aspects if a in UNANSWERED_ANSWER_TYPES), None)
     return None
 
 

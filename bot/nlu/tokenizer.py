@@ -19,14 +19,20 @@ from rasa.shared.nlu.training_data.message import Message
 from underthesea import word_tokenize
 
 from knowledge.text.normalize import Word, fold, words
+from knowledge.text.sentences import question_span
 
 # Longer messages are cut for understanding only; the tracker keeps the whole text.
 MAX_WORDS = 300
 
 
 def segment(text: str) -> List[Token]:
-    """Normalise and word-segment ``text`` into tokens with original offsets."""
-    syllables = words(text)[:MAX_WORDS]
+    """Normalise and word-segment ``text`` into tokens with original offsets.
+
+    A message that tells a story before it asks is read from its question part (the intent is
+    there); the tracker and the other components keep the whole text.
+    """
+    start, end = question_span(text)
+    syllables = [w for w in words(text) if w.start >= start and w.end <= end][:MAX_WORDS]
     if not syllables:
         return []
     tokens: List[Token] = []

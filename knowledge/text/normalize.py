@@ -55,17 +55,57 @@ def _normalize_word(raw: str) -> str:
     return word
 
 
+@dataclass(frozen=True)
+class _Reading:
+    expansion: Tuple[str, ...]
+    after: frozenset  # folded words that, just before the token, select this reading
+    before: frozenset  # folded words that, just after it, select it
+
+
+@lru_cache(maxsize=1)
+def contextual() -> Dict[str, Tuple[Tuple[_Reading, ...], Tuple[str, ...]]]:
+    """Tokens read by their neighbours: token -> (readings in order, the otherwise expansion)."""
+    data = yaml.safe_load(ABBREVIATIONS_FILE.read_text(encoding="utf-8")) or {}
+    table = {}
+    for key, entry in (data.get("contextual") or {}).items():
+        readings = tuple(
+            _Reading(
+                tuple(_normalize_word(w) for w in str(r["expand"]).split()),
+                frozenset(r.get("after") or ()),
+                frozenset(r.get("before") or ()),
+            )
+            for r in entry.get("readings") or ()
+        )
+        otherwise = tuple(_normalize_word(w) for w in str(entry.get("otherwise") or key).split())
+        table[_normalize_word(key)] = (readings, otherwise)
+    return table
+
+
+def _read_in_context(token: str, previous: str, following: str) -> Tuple[str, ...]:
+    readings, otherwise = contextual()[token]
+    for reading in readings:
+        if previous in reading.after or following in reading.before:
+            return reading.expansion
+    return otherwise
+
+
 def words(text: str, expand: bool = True) -> List[Word]:
     """Split ``text`` into normalised words, each with its original character span."""
     mapping = abbreviations() if expand else {}
-    result: List[Word] = []
+    ambiguous = contextual() if expand else {}
+    tokens: List[Tuple[str, int, int]] = []
     for match in _PATTERN.finditer(text):
-        if match.lastgroup == "tag":
-            continue
-        start, end = match.span()
-        word = _normalize_word(match.group())
-        for part in mapping.get(word, (word,)):
-            result.append(Word(part, start, end))
+        if match.lastgroup != "tag":
+            tokens.append((_normalize_word(match.group()), *match.span()))
+    expanded = [mapping.get(word, (word,)) for word, _, _ in tokens]
+    result: List[Word] = []
+    for index, (word, start, end) in enumerate(tokens):
+        parts = expanded[index]
+        if word in ambiguous:
+            previous = fold(expanded[index - 1][-1]) if index else ""
+            following = fold(expanded[index + 1][0]) if index + 1 < len(tokens) else ""
+            parts = _read_in_context(word, previous, following)
+        result.extend(Word(part, start, end) for part in parts)
     return result
 
 

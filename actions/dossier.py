@@ -1,0 +1,59 @@
+"""Questions about a dossier already submitted: where it stands, and why it takes long."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import CONFIDENT, knowledge, profile, ranked
+from actions.understanding import Message
+from knowledge import render
+from knowledge.query import search_query
+
+STAFF_BUTTON = {"title": "Gặp cán bộ", "payload": "/request_human"}
+
+
+class ActionAnswerStatus(Action):
+    """Where is my dossier: how to look it up with its receipt code, and the offer of staff."""
+
+    def name(self) -> Text:
+        return "action_answer_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        has_code = bool(Message.latest(tracker).values("receipt_code"))
+        dispatcher.utter_message(
+            text=render.dossier_status(profile(), has_code), buttons=[STAFF_BUTTON]
+        )
+        return [SlotSet("last_answer", {"code": None, "aspects": ["status"]})]
+
+
+class ActionAnswerDelay(Action):
+    """A dossier taking long: its time limit when the procedure is known, how to follow up,
+    and the offer of staff."""
+
+    def name(self) -> Text:
+        return "action_answer_delay"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        text = Message.latest(tracker).procedure_text()
+        hits = ranked(text) if search_query(text) else []
+        code = (
+            hits[0].code
+            if hits and hits[0].score >= CONFIDENT
+            else tracker.get_slot("procedure_code")
+        )
+        procedure = knowledge().procedure(code) if code else None
+        dispatcher.utter_message(
+            text=render.processing_delay(profile(), procedure), buttons=[STAFF_BUTTON]
+        )
+        events: List[EventType] = [SlotSet("last_answer", {"code": code, "aspects": ["delay"]})]
+        if procedure is not None:
+            events.append(SlotSet("procedure_code", procedure.code))
+        return events

@@ -1,0 +1,138 @@
+"""Sentences of a message and the part that asks the question.
+
+Citizens' letters often tell a situation first and ask at the end: "Tôi mới sinh con. Vợ tôi
+quê ở Huế. Xin hỏi làm giấy khai sinh cho cháu ở đâu?". The intent is read from the question
+part; the whole message still names the procedure and the case.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import List, Optional, Tuple
+
+from knowledge.text.normalize import fold, has_vietnamese_marks
+
+Span = Tuple[int, int]
+
+# A sentence ends at . ! ? … or a line break; "1.001193", "10.000" and "v.v." do not end one.
+_SENTENCE_END = re.compile(r"(?<!\d)[.!?…]+(?!\d)|\n+")
+# Phrases that open or carry a question, accent-folded, matched on word boundaries.
+_QUESTION_CUES = re.compile(
+    r"\b(?:xin hoi|cho (?:em|toi|minh|chau|tui|to|con|hoi)\b.{0,12}\bhoi|toi muon hoi|"
+    r"muon hoi|nho .{0,20}(?:tu van|giai dap|huong dan)|(?:xin|mong|can) (?:duoc )?(?:tu van|"
+    r"giai dap|huong dan)|hoi (?:ve|la)|vay (?:thi|cho)|the (?:thi|nao)|nhu the nao|"
+    r"(?:phai|can|nen) (?:lam|chuan bi|nop|mang) gi|bao (?:lau|nhieu|gio)|o dau|"
+    r"(?:duoc|phai) (?:khong|ko|k)\b|co (?:duoc|phai|can|the) .{0,60}\bkhong\b|"
+    r"\bgi\b|\bnao\b|(?:tai|vi|lam) sao\b|\bkhong\b\s*(?:a|ah|vay|nhi|nhe)?\s*$)"
+)
+MIN_SENTENCES_FOR_FOCUS = 2
+# A sentence of the story that says what the citizen wants to do ("Nay tôi muốn tách hộ").
+_NEED_CUES = re.compile(
+    r"\b(?:muon|can|dinh|du dinh|xin|nho|mong|phai|co nhu cau|chuan bi|sap|nay|bay gio|"
+    r"hien nay|hien tai|gio)\b"
+)
+
+
+def sentence_spans(text: str) -> List[Span]:
+    """Character spans of the sentences of ``text`` (surrounding spaces left out)."""
+    spans: List[Span] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        _append(spans, text, start, match.end())
+        start = match.end()
+    _append(spans, text, start, len(text))
+    return spans
+
+
+def _append(spans: List[Span], text: str, start: int, end: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if any(c.isalnum() for c in stripped):
+        offset = start + len(piece) - len(piece.lstrip())
+        spans.append((offset, offset + len(stripped)))
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks something (a question mark or a question cue)."""
+    return "?" in sentence or bool(_QUESTION_CUES.search(fold(sentence)))
+
+
+# What follows these words names what the citizen wants done: "tôi muốn [nhập hộ khẩu cho con]",
+# "xin [cấp lại giấy chứng tử]", "làm thủ tục [sang tên xe]".
+# Matched on the typed form: a word typed with diacritics keeps them ("căn" is not "cần").
+_NEED_PHRASE = re.compile(
+    r"\b(?:muốn|muon|cần|can|xin|dự định|du dinh|phải|phai|làm thủ tục|lam thu tuc|thủ tục|"
+    r"thu tuc|làm|lam|để được|de duoc|được|duoc)\s+"
+    r"(?P<need>(?:[^\W\d_]+\s+){1,9}[^\W\d_]+)"
+)
+_NEED_END = re.compile(r"[,.;:?!()\n]")
+
+
+def need_phrases(text: str) -> List[str]:
+    """Short phrases that say what the citizen wants done, cut at punctuation (at most ten
+    words each), as written in ``text``."""
+    typed = _typed_form(text)
+    if typed is None:
+        return []
+    phrases = []
+    for piece_start, piece in _pieces(typed):
+        for match in _NEED_PHRASE.finditer(piece):
+            start, end = match.span("need")
+            phrases.append(text[piece_start + start : piece_start + end])
+    return phrases
+
+
+def _typed_form(text: str) -> Optional[str]:
+    """``text`` lower-cased, each word without diacritics folded ("Đăng ky" -> "đăng ky"), one
+    character for one; None when the text cannot be kept aligned that way."""
+    lowered = unicodedata.normalize("NFC", text).lower()
+    if len(lowered) != len(text):
+        return None
+    typed = re.sub(
+        r"\w+", lambda m: m.group() if has_vietnamese_marks(m.group()) else fold(m.group()), lowered
+    )
+    return typed if len(typed) == len(text) else None
+
+
+def _pieces(folded: str) -> List[Tuple[int, str]]:
+    pieces, start = [], 0
+    for match in _NEED_END.finditer(folded):
+        pieces.append((start, folded[start : match.start()]))
+        start = match.end()
+    pieces.append((start, folded[start:]))
+    return pieces
+
+
+def states_a_need(sentence: str) -> bool:
+    """Whether a sentence of the story says what the citizen wants or has to do."""
+    return bool(_NEED_CUES.search(fold(sentence)))
+
+
+def question_span(text: str) -> Span:
+    """The span of ``text`` that carries the question.
+
+    A message of one sentence is its own question. In a longer one, the question runs from the
+    first sentence that asks (after the story) to the end; with no asking sentence, it is the
+    last sentence.
+    """
+    spans = sentence_spans(text)
+    if len(spans) < MIN_SENTENCES_FOR_FOCUS:
+        return (spans[0][0], spans[0][1]) if spans else (0, len(text))
+    asking = [s for s in spans if is_question(text[s[0] : s[1]])]
+    if not asking:
+        return spans[-1]
+    # The question part starts at the first asking sentence of the final run of them: a letter
+    # that asks twice ("Tôi có được không? Nếu được thì cần gì?") keeps both.
+    first = asking[-1]
+    for span in reversed(spans[: spans.index(asking[-1])]):
+        if span not in asking:
+            break
+        first = span
+    return (first[0], spans[-1][1])
+
+
+def story_and_question(text: str) -> Tuple[str, str]:
+    """The situation told before the question, and the question part."""
+    start, end = question_span(text)
+    return text[:start].strip(), text[start:end].strip()

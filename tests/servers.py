@@ -1,0 +1,120 @@
+"""Real servers for tests and the evaluation: the action server and Rasa with the trained model,
+on free ports of 127.0.0.1, with the project's endpoints (this run's action server and
+conversation database)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, timeout: float, what: str) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{what} not ready after {timeout} s")
+
+
+class Servers:
+    """A running action server and Rasa server with the trained model."""
+
+    def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
+        import urllib.request
+
+        self.actions_port = free_port()
+        self.rasa_port = free_port()
+        self.token = "test-token"
+        endpoints = workdir / "endpoints.yml"
+        self.conversations_db = workdir / "conversations.db"
+        # The project's endpoints, with this run's action server and conversation database.
+        config = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+        config["action_endpoint"]["url"] = f"http://127.0.0.1:{self.actions_port}/webhook"
+        config["tracker_store"]["db"] = str(self.conversations_db)
+        endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
+        bin_dir = Path(sys.executable).parent
+        self.logs = [open(workdir / "actions.log", "wb"), open(workdir / "rasa.log", "wb")]
+        self.processes = [
+            subprocess.Popen(
+                [
+                    str(bin_dir / "rasa"),
+                    "run",
+                    "actions",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.actions_port),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=self.logs[0],
+                stderr=subprocess.STDOUT,
+            ),
+            subprocess.Popen(
+                [
+                    str(bin_dir / "python"),
+                    "-m",
+                    "bot.serve",
+                    "run",
+                    "--model",
+                    str(MODEL),
+                    "--enable-api",
+                    "--auth-token",
+                    self.token,
+                    "--credentials",
+                    str(ROOT / "credentials.yml"),
+                    "--endpoints",
+                    str(endpoints),
+                    "--port",
+                    str(self.rasa_port),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=self.logs[1],
+                stderr=subprocess.STDOUT,
+            ),
+        ]
+
+        def ready() -> bool:
+            for process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"server exited; logs in {workdir}")
+            urllib.request.urlopen(f"http://127.0.0.1:{self.actions_port}/health", timeout=2)
+            urllib.request.urlopen(f"{self.url}/status?token={self.token}", timeout=2)
+            return True
+
+        wait_until(ready, 240, "Rasa and the action server")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in self.logs:
+            log.close()
