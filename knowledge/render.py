@@ -1,5 +1,5 @@
 """Vietnamese answer texts built from knowledge-base records. Plain text, every channel shows it,
-with one mark-up: an inline link ``[label](https://...)`` (``inline_link``), which the web widget
+with one mark-up: an inline link ``[label](address)`` (``inline_link``), which the web widget
 draws as a link and the other channels write out (``plain_links``)."""
 
 from __future__ import annotations

@@ -232,7 +232,7 @@ def test_a_long_document_list_reads_well_on_a_phone(servers, browser) -> None:  
     context, page = open_demo(browser, servers)
     try:
         page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
-        ask(page, "chứng thực bản sao cần giấy tờ gì", "Tên đầy đủ của thủ tục:")
+        ask(page, "chứng thực bản sao từ bản chính cần giấy tờ gì", "Tên đầy đủ của thủ tục:")
         answer = page.locator(".msg.bot").last.inner_text()
         heading, first = answer.splitlines()[:2]
         assert heading == "Hồ sơ cần chuẩn bị cho thủ tục «Chứng thực bản sao từ bản chính»:"
