@@ -18,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import replies
 from actions.choice import KIND_CASE, KIND_PROCEDURE, Option, PendingChoice, match_option
 from actions.context import CONFIDENT, knowledge, profile, ranked, resolve, suggestions
 from actions.understanding import Message
@@ -55,13 +56,6 @@ OWN_RULES = frozenset(
         "other_language",
     }
 )
-FOLLOW_UP_BUTTONS = [
-    {"title": "Giấy tờ cần nộp", "payload": "/ask_documents"},
-    {"title": "Nộp trực tuyến", "payload": "/ask_online"},
-    {"title": "Lệ phí", "payload": "/ask_fee"},
-    {"title": "Thời gian giải quyết", "payload": "/ask_processing_time"},
-    {"title": "Nơi nộp", "payload": "/ask_agency"},
-]
 
 
 def choose_payload(value: str) -> str:
@@ -160,13 +154,13 @@ def answer_procedure(
         else:
             parts.append(_aspect_text(aspect, procedure, case))
     text = render.combined(procedure, parts)
-    buttons = FOLLOW_UP_BUTTONS if aspects == ["overview"] else []
-    reply.say(text, buttons)
+    answer = replies.new_answer(procedure.code, aspects)
+    reply.say(text, [] if needs_case else replies.answer_buttons(procedure, answer))
     reply.events += [
         SlotSet("procedure_code", procedure.code),
         SlotSet("case_index", f"{procedure.code}#{case_index}" if case is not None else None),
         SlotSet("failed_turns", 0),
-        SlotSet("last_answer", {"code": procedure.code, "aspects": aspects}),
+        SlotSet("last_answer", answer.as_slot()),
     ]
     if needs_case:
         choice = PendingChoice(KIND_CASE, _case_options(procedure), procedure.code, ["documents"])
@@ -227,10 +221,11 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
             _open_choice(reply, choice)
     elif found.query:
         nearest = [h.name for h in suggestions(found.query)]
-        reply.say(render.not_found(found.query, nearest, profile()))
-        reply.events += _close_choice() + [
-            SlotSet("last_answer", {"code": None, "aspects": ["not_found"]})
-        ]
+        answer = replies.new_answer(None, ["not_found"])
+        reply.say(
+            render.not_found(found.query, nearest, profile()), replies.not_found_buttons(answer)
+        )
+        reply.events += _close_choice() + [SlotSet("last_answer", answer.as_slot())]
     else:
         reply.say(render.ask_which_procedure())
         reply.events += [SlotSet("pending_aspects", aspects)]

@@ -1,9 +1,13 @@
-"""Vietnamese answer texts built from knowledge-base records. Plain text: every channel shows it."""
+"""Vietnamese answer texts built from knowledge-base records. Plain text, every channel shows it,
+with one mark-up: an inline link ``[label](address)`` (``inline_link``), which the web widget
+draws as a link and the other channels write out (``plain_links``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Dict, List, Optional, Sequence
+from urllib.parse import urlsplit
 
 from knowledge.fees import FeeGroup, FeeItem, method_groups, read_groups
 from knowledge.models import METHODS, Case, Channel, Procedure
@@ -45,6 +49,9 @@ NO_ONLINE_DATA = (
     "chưa có thông tin về hình thức nộp trực tuyến trong dữ liệu chính thức; anh/chị xem chi tiết "
     "trên Cổng Dịch vụ công."
 )
+NATIONAL_PORTAL = "Cổng Dịch vụ công quốc gia"
+INLINE_LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()]+)\)")
+LONG_NAME_CHARS = 80  # a longer official name is shortened in headings
 VNEID_LOGIN = (
     "Để nộp trực tuyến, anh/chị đăng nhập Cổng Dịch vụ công bằng tài khoản định danh điện tử "
     "VNeID mức độ 2."
@@ -87,11 +94,24 @@ def fee(channel: Channel) -> Optional[str]:
 
 
 def source_line(procedure: Procedure) -> str:
-    """The closing line every answer carries: the official source and the check date."""
-    return (
-        f"Nguồn: Cổng Dịch vụ công quốc gia, {procedure.source_url} "
-        f"(kiểm tra ngày {procedure.checked:%d/%m/%Y})."
-    )
+    """The closing line every answer carries: the official source and the check date. The
+    record's address goes with the answer as a link button (``actions.replies``)."""
+    host = urlsplit(procedure.source_url).hostname or ""
+    name = NATIONAL_PORTAL if host.endswith("dichvucong.gov.vn") else host or NATIONAL_PORTAL
+    return f"Nguồn: {name}, kiểm tra {procedure.checked:%d/%m/%Y}"
+
+
+def inline_link(label: str, url: Optional[str]) -> str:
+    """``label`` as a link to ``url`` (``[label](url)``, which each channel draws or writes
+    out), or ``label`` alone when there is no web address."""
+    if not url or not INLINE_LINK.fullmatch(f"[x]({url})"):
+        return label
+    return f"[{label.replace('[', '(').replace(']', ')')}]({url})"
+
+
+def plain_links(text: str) -> str:
+    """``text`` with its inline links written out, for channels without them: ``label (url)``."""
+    return INLINE_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
 
 
 def _missing(procedure: Procedure, *topics: str) -> List[str]:
@@ -141,12 +161,14 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
             f"Anh/chị xem chi tiết tại: {procedure.source_url}",
             source_line(procedure),
         )
-    heading = f"Hồ sơ cần chuẩn bị cho {called(procedure, capital=False)}"
+    heading = f"Hồ sơ cần chuẩn bị cho {_named_in_title(procedure)}"
     if len(procedure.cases) > 1:
         heading += f", trường hợp: {case.name}"
     lines = [heading + ":"]
     for number_, document in enumerate(case.documents, start=1):
         lines.append(f"{number_}. {_document_line(document)}")
+    if len(procedure.name) > LONG_NAME_CHARS:
+        lines.append(f"Tên đầy đủ của thủ tục: {procedure.name.rstrip('.')}.")
     return _join(
         "\n".join(lines),
         *_missing(procedure, "giấy tờ", "hồ sơ"),
@@ -154,21 +176,30 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
     )
 
 
+def _named_in_title(procedure: Procedure) -> str:
+    """The procedure as a heading names it: its short name when the official one is long."""
+    if len(procedure.name) > LONG_NAME_CHARS:
+        return f"thủ tục «{procedure.short_name}»"
+    return called(procedure, capital=False)
+
+
 def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
+    """One document on one line; its form, where the record has its address, as a link."""
     quantities = []
     if document.originals:
         quantities.append(f"{document.originals} bản chính")
     if document.copies:
         quantities.append(f"{document.copies} bản sao")
     details = list(quantities)
-    if document.form:
-        details.append(f"mẫu: {document.form}")
+    form_url = getattr(document, "form_url", None)
+    if document.form or form_url:
+        details.append(f"mẫu: {inline_link(document.form or 'tải mẫu', form_url)}")
     if not document.required:
         details.append("nếu thuộc trường hợp này")
     line = document.name + (f" ({'; '.join(details)})" if details else "")
     if document.note:
         line += f". {document.note}"
-    return line
+    return " ".join(line.split())
 
 
 def case_question(procedure: Procedure) -> str:

@@ -220,10 +220,8 @@ async def test_two_aspects_in_one_message_are_both_answered() -> None:
     )
     answer = text_of(messages)
     assert "trực tuyến một phần" in answer and "Thời hạn giải quyết" in answer
-    assert slot(events, "last_answer") == {
-        "code": MARRIAGE,
-        "aspects": ["online", "processing_time"],
-    }
+    last = slot(events, "last_answer")
+    assert (last["code"], last["aspects"]) == (MARRIAGE, ["online", "processing_time"])
 
 
 async def test_a_whether_question_gets_the_official_conditions() -> None:
@@ -285,7 +283,7 @@ async def test_agency_answer_names_the_agency() -> None:
 async def test_overview_offers_follow_up_buttons() -> None:
     messages, _ = await run(ActionAnswerProcedure(), "thủ tục khai sinh")
     assert "mã 1.001193" in text_of(messages)
-    assert {b["payload"] for b in messages[0]["buttons"]} >= {"/ask_documents", "/ask_fee"}
+    assert {b.get("payload") for b in messages[0]["buttons"]} >= {"/ask_documents", "/ask_fee"}
 
 
 async def test_question_without_procedure_asks_which_one_and_keeps_the_aspect() -> None:

@@ -1,9 +1,12 @@
 """The same question on REST, Zalo and Messenger gets the same answer: one conversation logic and
-one knowledge base behind every channel (only the platform's limits change the packaging)."""
+one knowledge base behind every channel (only the platform's limits change the packaging). The
+buttons are compared by what they do: the page a link opens, the payload a button sends (the
+answer id in feedback payloads differs from one conversation to the next)."""
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 import uuid
 from typing import Any, Dict, List, Tuple
@@ -11,6 +14,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from bot.channels import messenger, zalo
+from bot.channels.shaping import FEEDBACK_QUESTION, MORE_CHOICES
 from tests.platforms import (
     messenger_delivery,
     post,
@@ -21,11 +25,16 @@ from tests.platforms import (
 
 pytestmark = pytest.mark.servers
 
-Answer = Tuple[str, List[str], List[str]]  # text, button titles, button payloads
+Answer = Tuple[str, List[str], List[str]]  # text, button titles, what each button does
 
 
 def normalized(text: str) -> str:
     return " ".join(text.split())
+
+
+def does(target: str) -> str:
+    """What a button does: its page or its payload, without the answer's id."""
+    return re.sub(r'"answer_id":"[^"]*"', '"answer_id":""', target)
 
 
 def ask_rest(servers, question: str) -> Answer:  # noqa: ANN001
@@ -40,7 +49,11 @@ def ask_rest(servers, question: str) -> Answer:  # noqa: ANN001
         messages = json.loads(reply.read())
     buttons = [b for m in messages for b in m.get("buttons", [])]
     text = "\n".join(m.get("text", "") for m in messages)
-    return text, [b["title"] for b in buttons], [b["payload"] for b in buttons]
+    return (
+        text,
+        [b["title"] for b in buttons],
+        [does(b.get("url") or b["payload"]) for b in buttons],
+    )
 
 
 def ask_zalo(servers, fake, question: str) -> Answer:  # noqa: ANN001
@@ -52,7 +65,9 @@ def ask_zalo(servers, fake, question: str) -> Answer:  # noqa: ANN001
     buttons = [
         b for m in messages if "attachment" in m for b in m["attachment"]["payload"]["buttons"]
     ]
-    return _answer([m["text"] for m in messages], buttons)
+    texts = [m["text"] for m in messages if m["text"] not in (MORE_CHOICES, FEEDBACK_QUESTION)]
+    targets = [b["payload"]["url"] if b["type"] == "oa.open.url" else b["payload"] for b in buttons]
+    return "\n".join(texts), [b["title"] for b in buttons], [does(t) for t in targets]
 
 
 def ask_messenger(servers, fake, question: str) -> Answer:  # noqa: ANN001
@@ -61,12 +76,15 @@ def ask_messenger(servers, fake, question: str) -> Answer:  # noqa: ANN001
     assert post(f"{servers.url}/webhooks/messenger/webhook", body, headers)[0] == 200
     wait_for_turns(servers, messenger.conversation_id(psid), 1)
     messages = [r["message"] for r in fake.requests_to(psid)]
-    buttons = [q for m in messages for q in m.get("quick_replies", [])]
-    return _answer([m["text"] for m in messages], buttons)
+    links = [b for m in messages for b in _template(m).get("buttons", [])]
+    quick = [q for m in messages for q in m.get("quick_replies", [])]
+    texts = [m.get("text") or _template(m)["text"] for m in messages]
+    titles = [b["title"] for b in links + quick]
+    return "\n".join(texts), titles, [b["url"] for b in links] + [does(q["payload"]) for q in quick]
 
 
-def _answer(texts: List[str], buttons: List[Dict[str, Any]]) -> Answer:
-    return "\n".join(texts), [b["title"] for b in buttons], [b["payload"] for b in buttons]
+def _template(message: Dict[str, Any]) -> Dict[str, Any]:
+    return message.get("attachment", {}).get("payload", {})
 
 
 @pytest.mark.parametrize(

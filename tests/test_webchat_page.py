@@ -1,8 +1,10 @@
-"""The try-it page in headless Chromium: ask a question, click a button, see the answers."""
+"""The try-it page in headless Chromium: ask a question, click a button, see the answers with
+their link to the official record and the feedback buttons."""
 
 from __future__ import annotations
 
 import pytest
+from visibility import assert_readable, shot
 
 pytestmark = pytest.mark.servers
 
@@ -21,8 +23,16 @@ def test_ask_and_click_a_button(servers, browser) -> None:  # noqa: ANN001
             "document.querySelector('#log').innerText.includes('Hồ sơ cần chuẩn bị')",
             timeout=30_000,
         )
-        links = page.locator(".msg.bot a[href^='https://dichvucong.gov.vn/']")
-        assert links.count() >= 1
+        links = page.locator(
+            ".buttons a.link[href^='https://dichvucong.gov.vn/thu-tuc-hanh-chinh/']"
+        )
+        assert links.count() >= 1 and links.first.get_attribute("target") == "_blank"
+        assert page.locator(".buttons button.feedback").count() >= 2
+        assert_readable(page, page.locator(".msg.bot"), "try-it page answers")
+        assert_readable(
+            page, page.locator(".buttons a.link, .buttons button"), "try-it page buttons"
+        )
+        shot(page, "webchat-page")
         page.fill("#text", "<img src=x onerror=alert(1)> mất bao lâu")
         page.press("#text", "Enter")
         page.wait_for_function(

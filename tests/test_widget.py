@@ -1,6 +1,8 @@
 """The portal widget (one script tag) in headless Chromium at phone size, over socket.io:
 open, ask, click a choice, reload and see the same conversation, keyboard use and labels,
-and a message pushed later by the server (as a staff reply will be)."""
+a message pushed later by the server (as a staff reply will be); an answer's link buttons,
+choices and 👍 / 👎 controls readable on a phone and a desktop, and the feedback flow.
+Screenshots: results/screenshots/widget-*.png."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
 import pytest
+from visibility import assert_readable, shot
 
 from tests.platforms import execute_through_rasa
 
 pytestmark = pytest.mark.servers
 
 PHONE = {"width": 375, "height": 667}
+DESKTOP = {"width": 1280, "height": 800}
 LOG_TEXT = "document.querySelector('[data-tthc-widget]').shadowRoot.querySelector('.log').innerText"
 WAIT = 60_000
 
@@ -24,8 +28,8 @@ def wait_for_log(page, text: str) -> None:  # noqa: ANN001
     page.wait_for_function(f"{LOG_TEXT}.includes({json.dumps(text)})", timeout=WAIT)
 
 
-def open_demo(browser, servers):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport=PHONE)
+def open_demo(browser, servers, viewport=PHONE):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.goto(f"{servers.url}/webhooks/webchat/demo")
     return context, page
@@ -135,5 +139,106 @@ def test_message_pushed_by_the_server_reaches_the_page(servers, browser) -> None
         session = page.evaluate("JSON.parse(sessionStorage.getItem('tthc-widget')).session")
         execute_through_rasa(servers, session)
         wait_for_log(page, "Dạ, không có gì ạ")
+    finally:
+        context.close()
+
+
+def ask(page, question: str, expected: str) -> None:  # noqa: ANN001
+    field = page.get_by_label("Câu hỏi của anh/chị")
+    field.fill(question)
+    field.press("Enter")
+    wait_for_log(page, expected)
+
+
+def assert_answer_readable(page, name: str) -> None:  # noqa: ANN001
+    """What a citizen reads and presses in an answer is visible and contrasted."""
+    assert_readable(page, page.locator(".panel header h2"), f"{name} title")
+    assert_readable(page, page.locator(".msg.bot"), f"{name} bot messages")
+    assert_readable(page, page.locator(".msg.user"), f"{name} citizen messages")
+    assert_readable(page, page.locator(".links a"), f"{name} link buttons")
+    assert_readable(page, page.locator(".choices button"), f"{name} choices")
+    assert_readable(page, page.locator(".feedback button:enabled"), f"{name} feedback controls")
+    assert_readable(page, page.locator("form button"), f"{name} send button")
+
+
+@pytest.mark.parametrize("name,viewport", [("phone", PHONE), ("desktop", DESKTOP)])
+def test_an_answer_shows_link_buttons_choices_and_feedback(
+    servers, browser, name, viewport
+) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers, viewport)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "lệ phí đăng ký kết hôn", "Phí, lệ phí «Thủ tục đăng ký kết hôn»")
+        wait_for_log(page, "Nguồn: Cổng Dịch vụ công quốc gia, kiểm tra")
+        link = page.get_by_role("group", name="Liên kết").get_by_role("link").last
+        assert link.get_attribute("href").startswith(
+            "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"
+        )
+        assert link.get_attribute("target") == "_blank"
+        assert "mở trong thẻ mới" in link.inner_text()
+        assert "https://" not in page.locator(".msg.bot").last.inner_text()  # no raw address
+        choices = page.get_by_role("group", name="Các lựa chọn").last.get_by_role("button")
+        assert choices.all_inner_texts() == [
+            "Giấy tờ cần nộp",
+            "Thời gian giải quyết",
+            "Nơi nộp",
+            "Nộp trực tuyến",
+            "Gặp cán bộ",
+        ]
+        feedback = page.get_by_role("group", name="Câu trả lời này có hữu ích không?").last
+        assert feedback.get_by_role("button").all_inner_texts() == ["Hữu ích", "Chưa đúng"]
+        assert_answer_readable(page, f"widget {name}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        shot(page, f"widget-answer-{name}")
+    finally:
+        context.close()
+
+
+def test_thumbs_up_then_thumbs_down_with_a_reason(servers, browser) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "đăng ký thường trú mất bao lâu", "Thời hạn giải quyết")
+        bubbles = page.locator(".msg.user").count()
+        up = page.locator(".feedback").last.get_by_role("button", name="Hữu ích")
+        up.click()
+        wait_for_log(page, "Cảm ơn anh/chị đã phản hồi")
+        assert up.get_attribute("aria-pressed") == "true" and up.is_disabled()
+        assert page.locator(".feedback").last.get_by_role("button", name="Chưa đúng").is_disabled()
+        assert page.locator(".msg.user").count() == bubbles  # a rating is not a message bubble
+
+        ask(page, "lệ phí bao nhiêu", "Phí, lệ phí")
+        page.locator(".feedback").last.get_by_role("button", name="Chưa đúng").click()
+        wait_for_log(page, "còn thiếu điều gì")
+        reasons = page.get_by_role("group", name="Các lựa chọn").last.get_by_role("button")
+        assert reasons.all_inner_texts()[-1] == "Gặp cán bộ"
+        assert_readable(
+            page, page.locator(".feedback button[aria-pressed='true']"), "chosen rating"
+        )
+        assert_readable(page, reasons, "reasons after a thumbs down")
+        shot(page, "widget-feedback-question-phone")
+        reasons.get_by_text("Thiếu thông tin").click()
+        wait_for_log(page, "Cảm ơn anh/chị đã góp ý")
+        page.reload()  # the choice stays marked after a reload
+        page.get_by_role("dialog", name="Trợ lý thủ tục hành chính").wait_for(timeout=WAIT)
+        pressed = page.locator(".feedback button[aria-pressed='true']")
+        assert pressed.all_inner_texts() == ["Hữu ích", "Chưa đúng"]
+        shot(page, "widget-feedback-done-phone")
+    finally:
+        context.close()
+
+
+def test_a_long_document_list_reads_well_on_a_phone(servers, browser) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "chứng thực bản sao từ bản chính cần giấy tờ gì", "Tên đầy đủ của thủ tục:")
+        answer = page.locator(".msg.bot").last.inner_text()
+        heading, first = answer.splitlines()[:2]
+        assert heading == "Hồ sơ cần chuẩn bị cho thủ tục «Chứng thực bản sao từ bản chính»:"
+        assert first.startswith("1. ")
+        assert answer.count("Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan") == 1
+        assert_answer_readable(page, "widget documents")
+        shot(page, "widget-documents-phone")
     finally:
         context.close()

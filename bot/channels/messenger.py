@@ -18,6 +18,8 @@ Contract relied on (https://developers.facebook.com/docs/messenger-platform):
   with ``recipient.id``, ``messaging_type`` and ``message``: text up to 2000 characters, up to
   13 quick replies (``content_type: text``, title up to 20 characters, payload up to 1000; the
   payload comes back in ``message.quick_reply.payload``); ``sender_action: typing_on``.
+- send-messages/template/button and send-messages/buttons/url: a button template (text up to
+  640 characters) with 1-3 ``web_url`` buttons (title up to 20 characters), for links.
 - send-messages/message-tags: a person's reply after the 24-hour window is sent with
   ``messaging_type: MESSAGE_TAG`` and ``tag: HUMAN_AGENT`` (allowed for 7 days).
 - error-codes: ``{"error": {"code", "error_subcode", "message"}}``; 190 invalid token;
@@ -38,7 +40,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text, Tuple
 
 import aiohttp
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -46,7 +48,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.shaping import Limits, Reply, ShapedOutput
+from bot.channels.shaping import (
+    MORE_CHOICES,
+    Limits,
+    Reply,
+    ShapedOutput,
+    buttons_of,
+    fit_titles,
+    plain_links,
+    split_text,
+    usable,
+)
 from bot.channels.webhooks import (
     PlatformApi,
     PlatformInput,
@@ -61,6 +73,8 @@ logger = logging.getLogger(__name__)
 SECRETS = ("MESSENGER_APP_SECRET", "MESSENGER_PAGE_ACCESS_TOKEN", "MESSENGER_VERIFY_TOKEN")
 DEFAULT_API_URL = "https://graph.facebook.com/v25.0"
 LIMITS = Limits(text_chars=2000, buttons=13, title_chars=20, payload_chars=1000)
+TEMPLATE_BUTTONS = 3
+TEMPLATE_TEXT_CHARS = 640
 CONVERSATION_PREFIX = "messenger-"
 HUMAN_AGENT = "HUMAN_AGENT"
 RETRIED_ERRORS = frozenset({1, 2, 4, 17, 32, 613})
@@ -188,13 +202,71 @@ def _error_parts(error: Any) -> Tuple[Optional[int], Optional[int], str]:
     return error.get("code"), error.get("error_subcode"), str(error.get("message") or "")
 
 
+def plan(text: str, raw_buttons: Sequence[Dict[str, Any]]) -> List[Reply]:
+    """The messages for one bot message on Messenger.
+
+    Links become URL buttons of a button template (at most 3, titles up to 20 characters, the
+    template's text up to 640 characters; further links are written out in the text). The
+    other buttons become quick replies on the last message (at most 13: quick replies of an
+    earlier message vanish when the next one arrives, so there is no follow-up message of
+    choices; beyond 13 the last ones in the channels' order are left out, feedback first).
+    The text is cut at 2000 characters, and the part the template carries at 640.
+    """
+    buttons = usable(buttons_of(raw_buttons), LIMITS)
+    links = [b for b in buttons if b.is_link]
+    quick = [b for b in buttons if not b.is_link]
+    text = plain_links(text)
+    if len(links) > TEMPLATE_BUTTONS:
+        spelled = "\n".join(f"{b.title}: {b.url}" for b in links[TEMPLATE_BUTTONS:])
+        text = f"{text}\n{spelled}" if text else spelled
+        links = links[:TEMPLATE_BUTTONS]
+    if len(quick) > LIMITS.buttons:
+        logger.warning(
+            "Messenger shows %d quick replies; %d left out",
+            LIMITS.buttons,
+            len(quick) - LIMITS.buttons,
+        )
+        quick = quick[: LIMITS.buttons]
+    text, fitted = fit_titles(text, links + quick, LIMITS)
+    parts = split_text(text, LIMITS.text_chars) or ([MORE_CHOICES] if fitted else [])
+    if links:
+        parts[-1:] = split_text(parts[-1], TEMPLATE_TEXT_CHARS)
+    replies = [Reply(part) for part in parts]
+    if replies:
+        replies[-1] = Reply(replies[-1].text, fitted)
+    return replies
+
+
 def message_body(reply: Reply) -> Dict[str, Any]:
-    """The ``message`` object of a Send API request."""
-    body: Dict[str, Any] = {"text": reply.text}
-    if reply.buttons:
+    """The ``message`` object of a Send API request: a text, or a button template when the
+    reply has links; its other buttons as quick replies.
+
+    Formats: https://developers.facebook.com/docs/messenger-platform/send-messages/template/button
+    (``template_type: button``, text up to 640 characters, 1-3 buttons; a URL button is
+    ``{"type": "web_url", "url", "title"}``, title up to 20 characters:
+    https://developers.facebook.com/docs/messenger-platform/send-messages/buttons/url) and
+    https://developers.facebook.com/docs/messenger-platform/reference/buttons/quick-replies
+    (up to 13, sent with a text or with an attachment).
+    """
+    links = [b for b in reply.buttons if b.is_link]
+    quick = [b for b in reply.buttons if not b.is_link]
+    body: Dict[str, Any]
+    if links:
+        body = {
+            "attachment": {
+                "type": "template",
+                "payload": {
+                    "template_type": "button",
+                    "text": reply.text,
+                    "buttons": [{"type": "web_url", "url": b.url, "title": b.title} for b in links],
+                },
+            }
+        }
+    else:
+        body = {"text": reply.text}
+    if quick:
         body["quick_replies"] = [
-            {"content_type": "text", "title": b["title"], "payload": b["payload"]}
-            for b in reply.buttons
+            {"content_type": "text", "title": b.title, "payload": b.payload} for b in quick
         ]
     return body
 
@@ -211,6 +283,9 @@ class MessengerOutput(ShapedOutput):
     def __init__(self, api: MessengerApi, tag: Optional[str] = None) -> None:
         self.api = api
         self.tag = tag
+
+    def plan(self, text: str, buttons: Sequence[Dict[str, Any]]) -> List[Reply]:
+        return plan(text, buttons)
 
     async def send_part(self, recipient_id: str, reply: Reply) -> bool:
         return await self.api.send(psid_of(recipient_id), message_body(reply), self.tag)

@@ -7,6 +7,12 @@ malformed requests with a 4xx and tells the citizen, with a 503, that the system
 Messages that reach a REST conversation outside a request (a staff member's reply, the rating
 question after a handoff) wait in an outbox: the next reply to that sender starts with them, and
 ``GET /webhooks/rest/outbox?sender=...`` collects them. The outbox lives in the Rasa process.
+
+Each reply is ``{"recipient_id", "text", "buttons"?}``; inline links are written out as
+``label (https://...)``, and every button has a ``type``: ``postback`` (send its ``payload`` as
+the next message), ``web_url`` (open its ``url``) or ``feedback`` (a 👍 / 👎 control: send its
+``payload``), in the order a client should keep them when it shows fewer
+(``bot.channels.shaping``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.channels.shaping import FEEDBACK, buttons_of, plain_links
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +55,46 @@ class Outbox:
         return list(self._waiting.pop(recipient_id, ()))
 
 
-class OutboxOutput(CollectingOutputChannel):
+def rest_buttons(raw_buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Buttons as the REST channel returns them: each with its type, in the channels' order."""
+    shown: List[Dict[Text, Any]] = []
+    for button in buttons_of(raw_buttons):
+        if button.is_link:
+            shown.append({"type": "web_url", "title": button.title, "url": button.url})
+        else:
+            kind = "feedback" if button.kind == FEEDBACK else "postback"
+            shown.append({"type": kind, "title": button.title, "payload": button.payload})
+    return shown
+
+
+class RestOutput(CollectingOutputChannel):
+    """Collects the replies of one request in the REST channel's format."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await super().send_text_message(recipient_id, plain_links(text), **kwargs)
+
+    async def send_text_with_buttons(
+        self,
+        recipient_id: Text,
+        text: Text,
+        buttons: List[Dict[Text, Any]],
+        **kwargs: Any,
+    ) -> None:
+        await self._persist_message(
+            self._message(recipient_id, text=plain_links(text), buttons=rest_buttons(buttons))
+        )
+
+
+class OutboxOutput(RestOutput):
     """Output channel that leaves messages in the outbox."""
 
     def __init__(self, outbox: Outbox) -> None:
         super().__init__()
         self._outbox = outbox
-
-    @classmethod
-    def name(cls) -> Text:
-        return "rest"
 
     async def _persist_message(self, message: Dict[Text, Any]) -> None:
         self._outbox.put(message["recipient_id"], message)
@@ -105,7 +143,7 @@ class RestInput(InputChannel):
             problem = _problem(body)
             if problem:
                 return _error(400, problem)
-            collector = CollectingOutputChannel()
+            collector = RestOutput()
             message = UserMessage(
                 body["message"],
                 collector,

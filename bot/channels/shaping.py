@@ -1,25 +1,49 @@
-"""Shapes the bot's replies to a messaging platform's limits: text length, button count, title
-and payload length.
+"""The message contract between the actions and the channels, and the shaping of replies to a
+messaging platform's limits: text length, button count, title and payload length.
 
-Texts are cut at paragraph, then line, then word boundaries, so no word or link is broken.
-A payload is never shortened (Rasa must get back exactly what it sent), so a button whose payload
-is too long for the platform is left out and logged. When titles must be shortened, the full
-titles are listed, numbered, under the text and each button starts with its number.
-Buttons beyond the platform's count go into follow-up messages.
+What the actions send (``dispatcher.utter_message(text=..., buttons=[...])``):
+
+- a button with ``"payload"`` is a quick reply / postback: its payload comes back as the
+  citizen's message;
+- a button with ``"url"`` (and ``"title"``) is a link button: it opens the page (http/https
+  only; anything else is left out);
+- a button whose payload is ``/feedback{...}`` (``bot.feedback.answers``) is a 👍 / 👎 control;
+- a payload of ``/request_human`` is the "Gặp cán bộ" button;
+- in the text, ``[label](https://...)`` is an inline link (a form to download,
+  ``knowledge.render.inline_link``): the widget shows the label as a link, the other channels
+  show ``label (https://...)``.
+
+When a channel shows fewer buttons than a message has, buttons are kept in this order: links
+(the official record first, as the actions send it), the follow-up quick replies, "Gặp cán bộ",
+feedback. Each channel's output applies its own limits (see zalo.py, messenger.py, widget.py,
+rest.py). Texts are cut at paragraph, then line, then word boundaries, so no word or link is
+broken. A payload is never shortened (Rasa must get back exactly what it sent), so a button whose
+payload is too long for the platform is left out and logged. When titles must be shortened, the
+full titles are listed, numbered, under the text and each button starts with its number.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Text
 
 from rasa.core.channels.channel import OutputChannel
 
+from bot.feedback.answers import is_feedback_payload
+from knowledge.render import plain_links
+
 logger = logging.getLogger(__name__)
 
 MORE_CHOICES = "Các lựa chọn khác:"
+FEEDBACK_QUESTION = "Câu trả lời này có hữu ích với anh/chị không?"
 ELLIPSIS = "…"
+HUMAN_PAYLOAD = "/request_human"
+
+LINK, REPLY, HUMAN, FEEDBACK = "link", "reply", "human", "feedback"
+KIND_ORDER = (LINK, REPLY, HUMAN, FEEDBACK)  # what a channel keeps first
+WEB_URL = re.compile(r"^https?://[^\s]+$")
 
 
 @dataclass(frozen=True)
@@ -33,11 +57,52 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Button:
+    """One button of a message: a link (``url``) or a payload button of some ``kind``."""
+
+    kind: str
+    title: str
+    payload: str = ""
+    url: str = ""
+
+    @property
+    def is_link(self) -> bool:
+        return self.kind == LINK
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message to send: a text and the buttons under it (``title``, ``payload``)."""
+    """One message to send: a text and the buttons under it."""
 
     text: str
-    buttons: List[Dict[str, str]] = field(default_factory=list)
+    buttons: List[Button] = field(default_factory=list)
+
+
+def kind_of(payload: str) -> str:
+    """What a payload button is for."""
+    if is_feedback_payload(payload):
+        return FEEDBACK
+    return HUMAN if payload == HUMAN_PAYLOAD else REPLY
+
+
+def buttons_of(raw: Sequence[Dict[str, Any]]) -> List[Button]:
+    """The usable buttons of a message, in the order channels keep them (stable within a kind).
+
+    A link needs an http(s) URL; a payload button needs a payload. Others are left out, logged.
+    """
+    found: List[Button] = []
+    for item in raw or ():
+        if not isinstance(item, dict):
+            continue
+        url, payload = str(item.get("url") or ""), str(item.get("payload") or "")
+        title = str(item.get("title") or "").strip()
+        if url and WEB_URL.match(url):
+            found.append(Button(LINK, title or url, url=url))
+        elif payload and not url:
+            found.append(Button(kind_of(payload), title or payload, payload=payload))
+        else:
+            logger.warning("Button %r left out: no payload and no web address", title)
+    return sorted(found, key=lambda b: KIND_ORDER.index(b.kind))
 
 
 def split_text(text: str, limit: int) -> List[str]:
@@ -67,38 +132,56 @@ def shorten(title: str, limit: int) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + ELLIPSIS
 
 
-def fit(text: str, buttons: Sequence[Dict[str, str]], limits: Limits) -> List[Reply]:
-    """The messages that carry ``text`` and ``buttons`` within ``limits``."""
-    usable = [
-        {"title": str(b.get("title") or b["payload"]), "payload": b["payload"]}
-        for b in buttons
-        if _payload_fits(b, limits)
-    ]
-    if any(len(b["title"]) > limits.title_chars for b in usable):
-        listing = "\n".join(f"{i}. {b['title']}" for i, b in enumerate(usable, start=1))
+def usable(buttons: Sequence[Button], limits: Limits) -> List[Button]:
+    """The buttons whose payload the platform can carry back unchanged."""
+    kept = []
+    for button in buttons:
+        if button.is_link or len(button.payload) <= limits.payload_chars:
+            kept.append(button)
+        else:
+            logger.warning("Button %r left out: its payload is too long", button.title)
+    return kept
+
+
+def fit_titles(text: str, buttons: List[Button], limits: Limits) -> tuple[str, List[Button]]:
+    """Titles within the limit: a link's title is shortened; when a choice's title is too long,
+    the choices are listed, numbered, under the text and their buttons carry the numbers."""
+    choices = [b for b in buttons if not b.is_link and b.kind != FEEDBACK]
+    if any(len(b.title) > limits.title_chars for b in choices):
+        listing = "\n".join(f"{i}. {b.title}" for i, b in enumerate(choices, start=1))
         text = f"{text}\n{listing}" if text else listing
-        usable = [
-            {"title": shorten(f"{i}. {b['title']}", limits.title_chars), "payload": b["payload"]}
-            for i, b in enumerate(usable, start=1)
-        ]
+        numbered, number = [], 0
+        for b in buttons:
+            if b in choices:
+                number += 1
+                b = Button(b.kind, f"{number}. {b.title}", b.payload, b.url)
+            numbered.append(b)
+        buttons = numbered
+    return text, [
+        Button(b.kind, shorten(b.title, limits.title_chars), b.payload, b.url) for b in buttons
+    ]
+
+
+def fit(text: str, raw_buttons: Sequence[Dict[str, Any]], limits: Limits) -> List[Reply]:
+    """The messages that carry ``text`` and ``raw_buttons`` within ``limits``: the text in
+    parts, the first ``limits.buttons`` buttons (in the channels' order) under its last part,
+    and the rest in follow-up messages of ``limits.buttons`` each, so no choice is lost."""
+    text, buttons = fit_titles(plain_links(text), usable(buttons_of(raw_buttons), limits), limits)
     replies = [Reply(part) for part in split_text(text, limits.text_chars)]
-    groups = [usable[i : i + limits.buttons] for i in range(0, len(usable), limits.buttons)]
+    groups = [buttons[i : i + limits.buttons] for i in range(0, len(buttons), limits.buttons)]
     if groups and not replies:
         replies = [Reply(MORE_CHOICES)]
     for number, group in enumerate(groups):
         if number == 0:
             replies[-1] = Reply(replies[-1].text, group)
         else:
-            replies.append(Reply(MORE_CHOICES, group))
+            replies.append(Reply(overflow_text(group), group))
     return replies
 
 
-def _payload_fits(button: Dict[str, str], limits: Limits) -> bool:
-    payload = button.get("payload") or ""
-    if payload and len(payload) <= limits.payload_chars:
-        return True
-    logger.warning("Button %r left out: its payload is empty or too long", button.get("title"))
-    return False
+def overflow_text(group: Sequence[Button]) -> str:
+    """The text of a follow-up message that carries only buttons."""
+    return FEEDBACK_QUESTION if any(b.kind == FEEDBACK for b in group) else MORE_CHOICES
 
 
 class ShapedOutput(OutputChannel):
@@ -118,11 +201,15 @@ class ShapedOutput(OutputChannel):
     ) -> None:
         await self.deliver(recipient_id, text, buttons)
 
+    def plan(self, text: str, buttons: Sequence[Dict[str, Any]]) -> List[Reply]:
+        """The parts to send for one message of the bot."""
+        return fit(text, buttons, self.limits)
+
     async def deliver(
         self, recipient_id: str, text: str, buttons: Sequence[Dict[str, Any]] = ()
     ) -> bool:
         """Send ``text`` and ``buttons`` within the platform's limits; False when a part failed."""
-        for reply in fit(text, buttons, self.limits):
+        for reply in self.plan(text, buttons):
             if not await self.send_part(recipient_id, reply):
                 return False
         return True

@@ -5,8 +5,9 @@ id, but it joins that room with ``sio.enter_room(...)`` without ``await``: pytho
 made ``AsyncServer.enter_room`` a coroutine, so the socket never joins and the replies (and later
 a staff member's messages) reach nobody. This channel joins the room properly, accepts only
 random-looking session ids (a guessable one would let a stranger read the conversation), ignores
-malformed messages, and tells the citizen politely when a turn fails.
-Everything else, including ``get_output_channel()`` for pushing messages later, is Rasa's.
+malformed messages, and tells the citizen politely when a turn fails. Replies, and messages
+pushed later (``get_output_channel()``), go out in the widget's format (``bot.channels.widget``).
+Everything else is Rasa's.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from bot.channels.rest import BUSY
+from bot.channels.widget import WidgetOutput
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +38,22 @@ def valid_session_id(value: Any) -> bool:
 class WebChatSocket(SocketIOInput):
     """Socket.io for the web widget, with the session room joined and messages checked."""
 
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return WidgetOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def _widget_replies(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Callable[[UserMessage], Awaitable[Any]]:
+        """``on_new_message`` answering through the widget's output instead of Rasa's."""
+
+        async def handle(message: UserMessage) -> Any:
+            message.output_channel = WidgetOutput(self.sio, self.bot_message_evt)
+            return await on_new_message(message)
+
+        return handle
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        socket_blueprint = super().blueprint(on_new_message)
+        socket_blueprint = super().blueprint(self._widget_replies(on_new_message))
         sio = self.sio
         namespace = self.namespace or "/"
         rasa_handler = sio.handlers[namespace][self.user_message_evt]

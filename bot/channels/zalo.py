@@ -14,7 +14,8 @@ app/jobs/webhooks/zalo_events_job.rb and app/models/channel/zalo_oa.rb):
 - Consultation messages: POST https://openapi.zalo.me/v3.0/oa/message/cs, header
   ``access_token``, body ``{"recipient": {"user_id"}, "message": {"text", "attachment"?}}``;
   text at most 2000 characters; buttons ``{"title" (<= 100), "type": "oa.query.hide",
-  "payload" (<= 1000)}`` in ``attachment.payload.buttons``, five per message. Answers
+  "payload" (<= 1000)}`` in ``attachment.payload.buttons``, five per message; a link button is
+  ``{"title", "type": "oa.open.url", "payload": {"url"}}``. Answers
   ``{"error": 0, "data": {"message_id"}}`` or an error code: -216/-220 invalid or expired
   token, -32 rate limit, -213/-227/-230/-232/-244 the user cannot receive OA messages (not
   following, blocked, inactive, outside the interaction window, restricted).
@@ -43,7 +44,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.shaping import Limits, Reply, ShapedOutput
+from bot.channels.shaping import Button, Limits, Reply, ShapedOutput
 from bot.channels.webhooks import (
     PlatformApi,
     PlatformInput,
@@ -236,19 +237,27 @@ class ZaloApi(PlatformApi):
 
 
 def message_body(reply: Reply) -> Dict[str, Any]:
-    """The ``message`` object of a consultation message."""
+    """The ``message`` object of a consultation message: a link opens its page
+    (``oa.open.url``), any other button sends its payload back hidden (``oa.query.hide``).
+
+    Format: https://developers.esms.vn/en/esms-api/send-sms-api/send-zalo-message-consulting-button
+    (the OA API's ``message.attachment`` of type ``template`` with ``payload.buttons``, as on
+    developers.zalo.me: at most 5 buttons, titles up to 100 characters, a query payload up to
+    1000 characters, an open-URL payload ``{"url": ...}``).
+    """
     body: Dict[str, Any] = {"text": reply.text}
     if reply.buttons:
         body["attachment"] = {
             "type": "template",
-            "payload": {
-                "buttons": [
-                    {"title": b["title"], "type": "oa.query.hide", "payload": b["payload"]}
-                    for b in reply.buttons
-                ]
-            },
+            "payload": {"buttons": [_button(b) for b in reply.buttons]},
         }
     return body
+
+
+def _button(button: Button) -> Dict[str, Any]:
+    if button.is_link:
+        return {"title": button.title, "type": "oa.open.url", "payload": {"url": button.url}}
+    return {"title": button.title, "type": "oa.query.hide", "payload": button.payload}
 
 
 class ZaloOutput(ShapedOutput):

@@ -12,6 +12,11 @@
  * messages shown are kept in sessionStorage: they survive reloads and navigation in the tab and
  * are gone when the tab is closed (portals are used on shared computers). Everything the bot or
  * the citizen sends is shown as text nodes; only http(s) addresses become links.
+ *
+ * A bot message (bot/channels/widget.py) has a text, where "[label](https://...)" is a link
+ * (a form to download) and a bare address is shown shortened; "links", shown as link buttons
+ * opening a new tab; "quick_replies", shown as choices; and "feedback" (👍 / 👎), shown as two
+ * small controls under the answer: a click sends the payload and marks the choice.
  */
 (function () {
   "use strict";
@@ -34,6 +39,9 @@
     placeholder: "Ví dụ: đăng ký khai sinh cần giấy tờ gì?",
     send: "Gửi",
     choices: "Các lựa chọn",
+    links: "Liên kết",
+    newTab: "(mở trong thẻ mới)",
+    feedback: "Câu trả lời này có hữu ích không?",
     typing: "Trợ lý đang trả lời…",
     offline: "Mất kết nối, đang kết nối lại…",
     slow: "Hệ thống đang bận, anh/chị vui lòng chờ thêm hoặc thử lại sau ít phút.",
@@ -106,6 +114,21 @@
   .choices button { border: 1px solid #1565c0; background: #fff; color: #0d47a1; border-radius: 16px;
                     padding: 8px 12px; font-size: 14px; cursor: pointer; text-align: left;
                     min-height: 36px; }
+  .links { display: flex; flex-direction: column; gap: 6px; margin: 4px 0 8px; max-width: 88%; }
+  .links a { display: flex; align-items: center; justify-content: space-between; gap: 10px;
+             padding: 9px 12px; min-height: 40px; border-radius: 8px; background: #0b4f8a;
+             color: #fff; font-size: 14px; font-weight: 600; text-decoration: none; }
+  .links a:hover { background: #083b68; }
+  .links a span[aria-hidden] { font-size: 16px; }
+  .feedback { display: flex; align-items: center; gap: 6px; margin: -2px 0 10px; font-size: 13px; }
+  .feedback button { display: inline-flex; align-items: center; gap: 5px; border: 1px solid #9aa0a6;
+                     background: #fff; color: #333; border-radius: 14px; padding: 4px 10px;
+                     min-height: 32px; font-size: 13px; cursor: pointer; }
+  .feedback svg { width: 15px; height: 15px; fill: currentColor; }
+  .feedback button[aria-pressed="true"] { background: #e8f0fe; border-color: #0b4f8a; color: #0b3a6a;
+                                          font-weight: 600; }
+  .feedback button:disabled { cursor: default; }
+  .feedback button:disabled:not([aria-pressed="true"]) { color: #5f6368; border-color: #c4c7cc; }
   .status { margin: 0; padding: 0 12px; min-height: 1.4em; font-size: 13px; color: #555; }
   form { display: flex; gap: 8px; padding: 10px; background: #fff; border-top: 1px solid #d8dbe2; }
   input { flex: 1; min-width: 0; padding: 10px; font-size: 16px; border: 1px solid #9aa0a6;
@@ -153,21 +176,131 @@
   form.querySelector("button").textContent = TEXT.send;
 
   // ---- rendering (text nodes only) ----
-  function appendText(element, text) {
+  const INLINE_LINK = /\[([^\[\]\n]+)\]\((https?:\/\/[^\s()]+)\)/g;
+
+  function anchor(url, text) {
+    const a = document.createElement("a");
+    a.href = url;
+    a.textContent = text;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+
+  // A bare address as a reader wants it: the site and the start of the path.
+  function shortUrl(url) {
+    if (url.length <= 40) return url;
+    try {
+      const parsed = new URL(url);
+      const first = parsed.pathname.split("/").filter(Boolean)[0];
+      return parsed.host + (first ? `/${first}/…` : "/…");
+    } catch (error) {
+      return url;
+    }
+  }
+
+  function appendBareLinks(element, text) {
     for (const part of text.split(/(https?:\/\/[^\s<>"]+)/g)) {
       if (!/^https?:\/\//.test(part)) {
         element.appendChild(document.createTextNode(part));
         continue;
       }
       const url = part.replace(/[.,;:!?)\]]+$/, "");
-      const a = document.createElement("a");
-      a.href = url;
-      a.textContent = url;
-      a.target = "_blank";
-      a.rel = "noopener noreferrer";
+      const a = anchor(url, shortUrl(url));
+      a.title = url;
       element.appendChild(a);
       element.appendChild(document.createTextNode(part.slice(url.length)));
     }
+  }
+
+  function appendText(element, text) {
+    let last = 0;
+    for (const match of text.matchAll(INLINE_LINK)) {
+      appendBareLinks(element, text.slice(last, match.index));
+      element.appendChild(anchor(match[2], match[1]));
+      last = match.index + match[0].length;
+    }
+    appendBareLinks(element, text.slice(last));
+  }
+
+  function renderLinks(item) {
+    const group = document.createElement("div");
+    group.className = "links";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", TEXT.links);
+    for (const link of item.links) {
+      const a = anchor(link.url, "");
+      const title = document.createElement("span");
+      title.textContent = link.title;
+      const arrow = document.createElement("span");
+      arrow.setAttribute("aria-hidden", "true");
+      arrow.textContent = "↗";
+      const hint = document.createElement("span");
+      hint.className = "sr-only";
+      hint.textContent = TEXT.newTab;
+      a.append(title, hint, arrow);
+      group.appendChild(a);
+    }
+    log.appendChild(group);
+  }
+
+  function renderChoices(item) {
+    const group = document.createElement("div");
+    group.className = "choices";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", TEXT.choices);
+    for (const choice of item.buttons) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = choice.title;
+      button.addEventListener("click", () => send(choice.payload, choice.title));
+      group.appendChild(button);
+    }
+    log.appendChild(group);
+  }
+
+  // Thumbs up / down (Material Icons "thumb_up" / "thumb_down", Apache License 2.0).
+  const THUMB_UP = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+  const THUMB_DOWN = "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z";
+
+  function thumb(down) {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", down ? THUMB_DOWN : THUMB_UP);
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function renderFeedback(item) {
+    const group = document.createElement("div");
+    group.className = "feedback";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", TEXT.feedback);
+    const controls = item.feedback.map((choice, index) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.appendChild(thumb(/"feedback_rating":"down"/.test(choice.payload)));
+      // The words only: an emoji font may be missing on the citizen's computer; the icon is SVG.
+      button.appendChild(document.createTextNode(choice.title.replace(/^[^\p{L}\p{N}]+/u, "")));
+      button.setAttribute("aria-pressed", String(item.rated === index));
+      button.disabled = item.rated !== undefined;
+      button.addEventListener("click", () => {
+        if (item.rated !== undefined) return;
+        item.rated = index;
+        saveState();
+        for (const [i, other] of controls.entries()) {
+          other.setAttribute("aria-pressed", String(i === index));
+          other.disabled = true;
+        }
+        send(choice.payload, null);
+      });
+      group.appendChild(button);
+      return button;
+    });
+    log.appendChild(group);
   }
 
   function render(item) {
@@ -177,20 +310,9 @@
       appendText(div, item.text);
       log.appendChild(div);
     }
-    if (item.buttons && item.buttons.length) {
-      const group = document.createElement("div");
-      group.className = "choices";
-      group.setAttribute("role", "group");
-      group.setAttribute("aria-label", TEXT.choices);
-      for (const choice of item.buttons) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = choice.title;
-        button.addEventListener("click", () => send(choice.payload, choice.title));
-        group.appendChild(button);
-      }
-      log.appendChild(group);
-    }
+    if (item.links && item.links.length) renderLinks(item);
+    if (item.buttons && item.buttons.length) renderChoices(item);
+    if (item.feedback && item.feedback.length) renderFeedback(item);
     log.scrollTop = log.scrollHeight;
   }
 
@@ -237,8 +359,9 @@
   const waiting = [];
   let slowTimer = null;
 
+  // Send a message; ``shown`` is what the citizen's bubble says (null: no bubble, for feedback).
   function send(message, shown) {
-    add({ who: "user", text: shown || message });
+    if (shown !== null) add({ who: "user", text: shown || message });
     const data = { message: message, session_id: state.session };
     if (socket && confirmed) socket.emit("user_uttered", data);
     else waiting.push(data);
@@ -250,14 +373,20 @@
 
   function received(message) {
     if (!message || typeof message !== "object") return;
-    const buttons = (message.quick_replies || message.buttons || [])
-      .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
-      .map((b) => ({ title: b.title, payload: b.payload }));
+    const payloadButtons = (list) =>
+      (Array.isArray(list) ? list : [])
+        .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
+        .map((b) => ({ title: b.title, payload: b.payload }));
+    const links = (Array.isArray(message.links) ? message.links : [])
+      .filter((l) => l && typeof l.title === "string" && /^https?:\/\//.test(l.url || ""))
+      .map((l) => ({ title: l.title, url: l.url }));
+    const buttons = payloadButtons(message.quick_replies || message.buttons);
+    const feedback = payloadButtons(message.feedback);
     const text = typeof message.text === "string" ? message.text : "";
-    if (!text && !buttons.length) return;
+    if (!text && !buttons.length && !links.length) return;
     clearTimeout(slowTimer);
     status.textContent = "";
-    add({ who: "bot", text: text, buttons: buttons });
+    add({ who: "bot", text: text, links: links, buttons: buttons, feedback: feedback });
     if (panel.hidden) {
       bubble.classList.add("unread");
       bubble.setAttribute("aria-label", TEXT.openUnread);

@@ -10,6 +10,25 @@ function el(tag, text, className) {
   return node;
 }
 
+// A paragraph of a bot's message: its inline links "[label](https://...)" (a form to download)
+// become links; everything else stays text.
+function richText(tag, text, className) {
+  const node = el(tag, null, className);
+  const pattern = /\[([^\[\]\n]+)\]\((https:\/\/[^\s()]+)\)/g;
+  let last = 0;
+  for (const match of String(text).matchAll(pattern)) {
+    node.append(String(text).slice(last, match.index));
+    const anchor = el("a", match[1]);
+    anchor.href = match[2];
+    anchor.target = "_blank";
+    anchor.rel = "noopener noreferrer";
+    node.append(anchor);
+    last = match.index + match[0].length;
+  }
+  node.append(String(text).slice(last));
+  return node;
+}
+
 const Console = (() => {
   let csrf = "";
   let staff = null;

@@ -17,7 +17,7 @@ function renderResults(results) {
     const button = el("button");
     button.type = "button";
     const title = el("div");
-    title.append(el("span", hit.code, "code"), el("strong", hit.short_name));
+    title.append(el("span", hit.code, "code"), el("span", hit.short_name || hit.name, "name"));
     const where = [hit.field, hit.agency].filter(Boolean).join(" — ");
     button.append(title, el("div", where, "meta"), badges(hit));
     button.addEventListener("click", () => {
@@ -55,7 +55,11 @@ async function search() {
 async function openRecord(code) {
   try {
     const response = await api(`/api/procedures/${encodeURIComponent(code)}`);
-    if (response.ok) renderRecord($("record"), await response.json());
+    if (response.ok) {
+      renderRecord($("record"), await response.json());
+      // On a narrow screen the record is under the results: bring it into view.
+      if (window.matchMedia("(max-width: 900px)").matches) $("record").scrollIntoView();
+    }
   } catch (error) {
     if (error.message !== "unauthorized") $("status").textContent = "Chưa mở được hồ sơ thủ tục, vui lòng thử lại.";
   }

@@ -18,7 +18,8 @@ function vnDate(iso) {
 
 function badges(item) {
   const row = el("div");
-  row.append(el("span", item.online_label || (item.online && item.online.label), "badge"));
+  const level = item.online_level || (item.online && item.online.level) || "chua_ro";
+  row.append(el("span", item.online_label || (item.online && item.online.label), `badge level-${level}`));
   if (item.own_procedure) row.append(el("span", "Thủ tục riêng của tỉnh", "badge own"));
   if (!item.details) row.append(el("span", "Chỉ có tên và mã", "badge thin"));
   return row;
@@ -40,8 +41,14 @@ function documentLine(doc) {
   const details = [];
   if (doc.originals) details.push(`${doc.originals} bản chính`);
   if (doc.copies) details.push(`${doc.copies} bản sao`);
-  if (doc.form) details.push(`mẫu: ${doc.form}`);
+  if (doc.form && !doc.form_url) details.push(`mẫu: ${doc.form}`);
   const item = el("li", doc.name + (details.length ? ` (${details.join("; ")})` : ""));
+  if (doc.form_url) {
+    // The form to download, where the record has its address.
+    const form = el("div", "Mẫu: ", "note");
+    form.append(link(doc.form_url, doc.form || "tải mẫu"));
+    item.append(form);
+  }
   if (doc.note) item.append(el("div", doc.note, "note"));
   return item;
 }

@@ -1,6 +1,7 @@
 "use strict";
 // The supervisor's figures: indicators in green / yellow / orange / red, tickets per day,
-// top procedures, ratings. Colours always come with their label in words.
+// top procedures, ratings; then how good the answers were. Colours always come with their
+// label in words. All data is shown as text.
 
 const $ = (id) => document.getElementById(id);
 const number = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
@@ -63,7 +64,142 @@ function render(figures) {
   $("totals").replaceChildren(...rows.flatMap(([label, value]) => [el("dt", label), el("dd", value)]));
 }
 
+// ---- answers: "Hữu ích" / "Chưa đúng", the most disliked answers with their conversations, unanswered questions ----
+
+function percent(value) {
+  return value === null ? "—" : `${number.format(value)}%`;
+}
+
+function dataTable(table, head, rows, empty) {
+  const header = el("tr");
+  for (const name of head) header.append(el("th", name));
+  const body = rows.length
+    ? rows.map((cells) => {
+        const tr = el("tr");
+        for (const cell of cells) tr.append(cell instanceof Node ? cell : el("td", String(cell)));
+        return tr;
+      })
+    : [(() => {
+        const tr = el("tr");
+        const td = el("td", empty, "meta");
+        td.colSpan = head.length;
+        tr.append(td);
+        return tr;
+      })()];
+  table.replaceChildren(header, ...body);
+}
+
+function shareCell(value) {
+  const cell = el("td", null, "share");
+  const track = el("span", null, "track");
+  const bar = el("span", null, "bar up");
+  bar.style.width = `${value === null ? 0 : value}%`;
+  track.append(bar);
+  cell.append(el("span", percent(value), "value"), track);
+  return cell;
+}
+
+async function showConversation(button, feedbackId, where) {
+  if (where.childElementCount) {
+    where.replaceChildren();
+    button.setAttribute("aria-expanded", "false");
+    return;
+  }
+  button.disabled = true;
+  try {
+    const response = await Console.api(`/api/supervisor/feedback/${feedbackId}/conversation`);
+    const body = await response.json();
+    if (!response.ok) {
+      where.replaceChildren(el("li", body.error || "Chưa mở được cuộc trò chuyện.", "meta"));
+    } else {
+      where.replaceChildren(
+        ...body.messages.map((m) => {
+          const item = el("li", null, `message ${m.who}`);
+          item.append(el("span", `${m.who === "user" ? "Người dân" : "Trợ lý"} · ${Console.time(m.at)}`, "meta"), el("p", m.text));
+          return item;
+        }),
+      );
+    }
+    button.setAttribute("aria-expanded", "true");
+  } catch (error) {
+    if (error.message !== "unauthorized") where.replaceChildren(el("li", "Chưa kết nối được với máy chủ.", "meta"));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function dislikedItem(answer) {
+  const item = el("li");
+  const title = answer.name ? `${answer.name} (${answer.code}) — ${answer.label}` : answer.label;
+  item.append(el("strong", title), el("span", ` · ${answer.down} lần “Chưa đúng”, ${answer.up} lần “Hữu ích”`, "meta"));
+  const list = el("ul", null, "conversations");
+  for (const c of answer.conversations) {
+    const row = el("li");
+    const said = [c.reason, c.comment && `“${c.comment}”`].filter(Boolean).join(" · ") || "Không ghi lý do";
+    row.append(
+      el("span", `${Console.time(c.at)} · ${c.channel} · ${c.conversation}`, "meta"),
+      el("div", c.question ? `Hỏi: ${c.question}` : "Hỏi: (bấm nút)"),
+      el("div", `Góp ý: ${said}`),
+    );
+    const open = el("button", "Xem hội thoại", "secondary");
+    open.type = "button";
+    open.setAttribute("aria-expanded", "false");
+    const transcript = el("ol", null, "transcript");
+    open.addEventListener("click", () => showConversation(open, c.feedback_id, transcript));
+    row.append(open, transcript);
+    list.append(row);
+  }
+  item.append(list);
+  return item;
+}
+
+function renderAnswers(quality) {
+  const t = quality.totals;
+  $("answers-summary").textContent = t.up + t.down
+    ? `${t.up + t.down} lượt đánh giá: ${t.up} “Hữu ích”, ${t.down} “Chưa đúng” (${percent(t.up_percent)} hữu ích).`
+    : "Chưa có lượt đánh giá câu trả lời nào trong khoảng thời gian này.";
+  dataTable(
+    $("by-type"),
+    ["Loại câu trả lời", "Hữu ích", "Chưa đúng", "Tỷ lệ hữu ích"],
+    quality.answer_types.map((r) => [r.label, r.up, r.down, shareCell(r.up_percent)]),
+    "Chưa có đánh giá.",
+  );
+  dataTable(
+    $("by-procedure"),
+    ["Thủ tục", "Hữu ích", "Chưa đúng", "Tỷ lệ hữu ích"],
+    quality.procedures.map((r) => [`${r.name} (${r.code})`, r.up, r.down, shareCell(r.up_percent)]),
+    "Chưa có đánh giá.",
+  );
+  $("disliked").replaceChildren(
+    ...(quality.disliked.length
+      ? quality.disliked.map(dislikedItem)
+      : [el("li", "Chưa có câu trả lời nào bị đánh giá chưa đúng.", "meta")]),
+  );
+  const unanswered = quality.unanswered;
+  dataTable(
+    $("unanswered"),
+    ["Câu hỏi", "Số lần", "Số cuộc trò chuyện", "Loại", "Lần gần nhất"],
+    (unanswered || []).map((u) => [u.question, u.count, u.conversations, u.kinds.join(", "), Console.time(u.last_at)]),
+    unanswered === null ? "Chưa đọc được dữ liệu hội thoại." : "Không có câu hỏi nào chưa được trả lời.",
+  );
+  for (const link of document.querySelectorAll("a.csv")) {
+    link.href = `/api/supervisor/answers.csv?days=${$("days").value}&table=${link.dataset.table}`;
+  }
+}
+
+async function loadAnswers() {
+  $("answers-error").textContent = "";
+  try {
+    const response = await Console.api(`/api/supervisor/answers?days=${$("days").value}`);
+    if (response.ok) renderAnswers(await response.json());
+    else $("answers-error").textContent = await Console.errorText(response, "Chưa tải được số liệu.");
+  } catch (error) {
+    if (error.message !== "unauthorized") $("answers-error").textContent = "Chưa kết nối được với máy chủ.";
+  }
+}
+
 async function load() {
+  loadAnswers();
   $("figures-error").textContent = "";
   try {
     const response = await Console.api(`/api/supervisor/figures?days=${$("days").value}`);

@@ -7,7 +7,7 @@ let recordShown = null;
 
 function message(entry) {
   const item = el("li", null, `message ${entry.who}`);
-  item.append(el("span", `${entry.who_label} · ${Console.time(entry.at)}`, "meta"), el("p", entry.text));
+  item.append(el("span", `${entry.who_label} · ${Console.time(entry.at)}`, "meta"), richText("p", entry.text));
   return item;
 }
 

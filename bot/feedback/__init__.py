@@ -1,0 +1,1 @@
+"""Citizens' feedback on the bot's answers (👍 / 👎), and what counts as an unanswered question."""

@@ -1,0 +1,311 @@
+"""Rich replies on every channel, checked against each platform's documented message format:
+link buttons, quick replies, "Gặp cán bộ" and the 👍 / 👎 controls, in the order a channel
+keeps them, within its limits; long texts split at line boundaries; long document lists.
+
+Formats (cited in bot/channels/zalo.py and messenger.py: developers.zalo.me's consultation
+message as https://developers.esms.vn/en/esms-api/send-sms-api/send-zalo-message-consulting-button
+reproduces it; https://developers.facebook.com/docs/messenger-platform/send-messages/template/button,
+.../send-messages/buttons/url and .../reference/buttons/quick-replies):
+- Zalo OA consultation message: ``message.attachment = {"type": "template", "payload":
+  {"buttons": [...]}}``, at most 5 buttons, title <= 100 characters; ``oa.open.url`` with
+  ``payload: {"url"}``; ``oa.query.hide`` with a string payload <= 1000 characters; text <= 2000.
+- Messenger Send API: a button template (``template_type: button``, text <= 640, 1-3 buttons,
+  ``web_url`` buttons with ``url`` and a title <= 20); quick replies (<= 13, ``content_type:
+  text``, title <= 20, payload <= 1000) on a text or an attachment; text <= 2000.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict, List
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel
+
+from actions import replies
+from actions.context import knowledge
+from bot.channels import messenger, zalo
+from bot.channels.rest import RestOutput
+from bot.channels.shaping import FEEDBACK_QUESTION, buttons_of, split_text
+from bot.channels.widget import widget_message
+from bot.feedback.answers import is_feedback_payload
+from knowledge import render
+from knowledge.models import Case, Document
+from tests.platforms import messenger_delivery, post, text_event, wait_for_turns, zalo_event
+
+MARRIAGE = "1.000894"
+ZALO_TYPES = {"oa.open.url", "oa.query.hide"}
+
+
+def answer_buttons(aspect: str = "fee") -> List[Dict[str, Any]]:
+    procedure = knowledge().procedure(MARRIAGE)
+    return replies.answer_buttons(procedure, replies.new_answer(MARRIAGE, [aspect]))
+
+
+def long_text(lines: int = 120) -> str:
+    return "\n".join(
+        f"{i}. Giấy tờ số {i}: bản sao có chứng thực hoặc bản chính" for i in range(lines)
+    )
+
+
+def check_zalo_message(message: Dict[str, Any]) -> None:
+    """A consultation ``message`` as the OA API documents it."""
+    assert set(message) <= {"text", "attachment"} and 0 < len(message["text"]) <= 2000
+    if "attachment" not in message:
+        return
+    assert message["attachment"]["type"] == "template"
+    buttons = message["attachment"]["payload"]["buttons"]
+    assert 1 <= len(buttons) <= 5
+    for button in buttons:
+        assert button["type"] in ZALO_TYPES and 0 < len(button["title"]) <= 100
+        if button["type"] == "oa.open.url":
+            assert set(button["payload"]) == {"url"}
+            assert button["payload"]["url"].startswith("https://")
+        else:
+            assert isinstance(button["payload"], str) and len(button["payload"]) <= 1000
+
+
+def check_messenger_message(message: Dict[str, Any]) -> None:
+    """A Send API ``message`` as Messenger documents it."""
+    assert ("text" in message) != ("attachment" in message)
+    if "text" in message:
+        assert 0 < len(message["text"]) <= 2000
+    else:
+        template = message["attachment"]
+        assert template["type"] == "template"
+        payload = template["payload"]
+        assert payload["template_type"] == "button" and 0 < len(payload["text"]) <= 640
+        assert 1 <= len(payload["buttons"]) <= 3
+        for button in payload["buttons"]:
+            assert set(button) == {"type", "url", "title"} and button["type"] == "web_url"
+            assert button["url"].startswith("https://") and 0 < len(button["title"]) <= 20
+    quick = message.get("quick_replies", [])
+    assert len(quick) <= 13
+    for reply in quick:
+        assert set(reply) == {"content_type", "title", "payload"}
+        assert reply["content_type"] == "text" and 0 < len(reply["title"]) <= 20
+        assert 0 < len(reply["payload"]) <= 1000
+
+
+# --- the contract -----------------------------------------------------------------------
+
+
+def test_buttons_are_kept_in_order_link_follow_ups_staff_feedback() -> None:
+    mixed = [
+        {"title": "👍 Hữu ích", "payload": '/feedback{"feedback_rating":"up"}'},
+        {"title": "Gặp cán bộ", "payload": "/request_human"},
+        {"title": "Lệ phí", "payload": "/ask_fee"},
+        {"title": "Xem chi tiết thủ tục", "url": "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/1"},
+        {"title": "Mã độc", "url": "javascript:alert(1)"},
+        {"title": "Trống"},
+    ]
+    shown = buttons_of(mixed)
+    assert [b.kind for b in shown] == ["link", "reply", "human", "feedback"]
+    assert [b.title for b in shown] == [
+        "Xem chi tiết thủ tục",
+        "Lệ phí",
+        "Gặp cán bộ",
+        "👍 Hữu ích",
+    ]
+
+
+def test_feedback_payloads_are_told_from_the_reasons_after_a_thumbs_down() -> None:
+    assert is_feedback_payload('/feedback{"feedback_rating":"down"}')
+    assert is_feedback_payload("/feedback")
+    assert not is_feedback_payload('/feedback_detail{"feedback_reason":"unclear"}')
+
+
+def test_text_is_split_at_line_boundaries() -> None:
+    text = long_text()
+    parts = split_text(text, 2000)
+    assert len(parts) > 1 and all(len(p) <= 2000 for p in parts)
+    assert "\n".join(parts) == text  # nothing lost, every cut at a line end
+
+
+# --- Zalo ---------------------------------------------------------------------------------
+
+
+def test_zalo_answer_link_opens_the_record_and_five_buttons_a_message() -> None:
+    parts = [zalo.message_body(r) for r in zalo.ZaloOutput(None).plan("Phí…", answer_buttons())]
+    for message in parts:
+        check_zalo_message(message)
+    first, second = (m["attachment"]["payload"]["buttons"] for m in parts)
+    assert first[0]["type"] == "oa.open.url"
+    assert first[0]["payload"]["url"] == knowledge().procedure(MARRIAGE).source_url
+    assert [b["title"] for b in first[1:]] == [
+        "Giấy tờ cần nộp",
+        "Thời gian giải quyết",
+        "Nơi nộp",
+        "Nộp trực tuyến",
+    ]
+    assert parts[1]["text"] == FEEDBACK_QUESTION
+    assert [b["title"] for b in second] == ["Gặp cán bộ", "👍 Hữu ích", "👎 Chưa đúng"]
+
+
+def test_zalo_long_answer_is_split_and_the_buttons_go_with_its_end() -> None:
+    parts = [
+        zalo.message_body(r) for r in zalo.ZaloOutput(None).plan(long_text(), answer_buttons())
+    ]
+    for message in parts:
+        check_zalo_message(message)
+    assert "attachment" not in parts[0] and "attachment" in parts[-2]
+
+
+# --- Messenger ------------------------------------------------------------------------------
+
+
+def test_messenger_answer_is_a_button_template_with_quick_replies() -> None:
+    parts = [messenger.message_body(r) for r in messenger.plan("Phí, lệ phí…", answer_buttons())]
+    assert len(parts) == 1
+    message = parts[0]
+    check_messenger_message(message)
+    template = message["attachment"]["payload"]
+    assert template["text"] == "Phí, lệ phí…"
+    assert template["buttons"][0]["url"] == knowledge().procedure(MARRIAGE).source_url
+    assert [q["title"] for q in message["quick_replies"]] == [
+        "Giấy tờ cần nộp",
+        "Thời gian giải quyết",
+        "Nơi nộp",
+        "Nộp trực tuyến",
+        "Gặp cán bộ",
+        "👍 Hữu ích",
+        "👎 Chưa đúng",
+    ]
+
+
+def test_messenger_long_answer_keeps_the_template_text_within_640_characters() -> None:
+    text = long_text()
+    parts = [messenger.message_body(r) for r in messenger.plan(text, answer_buttons())]
+    for message in parts:
+        check_messenger_message(message)
+    shown = [m.get("text") or m["attachment"]["payload"]["text"] for m in parts]
+    assert "\n".join(shown) == text
+    assert "attachment" in parts[-1] and "quick_replies" in parts[-1]
+    assert all("quick_replies" not in m for m in parts[:-1])
+
+
+def test_messenger_extra_links_are_written_out_and_extra_choices_dropped_feedback_first() -> None:
+    links = [{"title": f"Trang {i}", "url": f"https://dichvucong.gov.vn/{i}"} for i in range(4)]
+    choices = [{"title": f"Chọn {i}", "payload": f"/choose_{i}"} for i in range(12)]
+    feedback = [b for b in answer_buttons() if b.get("payload", "").startswith("/feedback")]
+    parts = [messenger.message_body(r) for r in messenger.plan("Chọn:", links + choices + feedback)]
+    for message in parts:
+        check_messenger_message(message)
+    template = parts[-1]["attachment"]["payload"]
+    assert [b["title"] for b in template["buttons"]] == ["Trang 0", "Trang 1", "Trang 2"]
+    assert "Trang 3: https://dichvucong.gov.vn/3" in template["text"]
+    titles = [q["title"] for q in parts[-1]["quick_replies"]]
+    assert len(titles) == 13 and titles[-1] == "👍 Hữu ích"
+
+
+def test_messenger_long_choice_titles_are_listed_and_numbered() -> None:
+    cases = [{"title": f"Trường hợp số {i} có tên rất dài", "payload": f"/c{i}"} for i in range(3)]
+    (part,) = [messenger.message_body(r) for r in messenger.plan("Trường hợp nào?", cases)]
+    check_messenger_message(part)
+    assert "1. Trường hợp số 0 có tên rất dài" in part["text"]
+    assert part["quick_replies"][0]["title"].startswith("1. ")
+
+
+# --- REST and the widget --------------------------------------------------------------------
+
+
+async def test_rest_buttons_say_what_they_are_and_links_are_written_out() -> None:
+    output = RestOutput()
+    await output.send_text_with_buttons(
+        "me", "Tờ khai: [mẫu TK1](https://dichvucong.gov.vn/tk1.docx)", answer_buttons()
+    )
+    (message,) = output.messages
+    assert message["text"] == "Tờ khai: mẫu TK1 (https://dichvucong.gov.vn/tk1.docx)"
+    kinds = [b["type"] for b in message["buttons"]]
+    assert kinds == ["web_url"] + ["postback"] * 5 + ["feedback"] * 2
+    assert message["buttons"][0]["url"].startswith("https://dichvucong.gov.vn/")
+    assert isinstance(output, CollectingOutputChannel)
+
+
+def test_widget_message_sorts_links_choices_and_feedback() -> None:
+    message = widget_message("Mẫu: [Tờ khai](https://x.gov.vn/a.doc)", answer_buttons())
+    assert message["text"] == "Mẫu: [Tờ khai](https://x.gov.vn/a.doc)"
+    assert [link["title"] for link in message["links"]] == ["Xem chi tiết thủ tục"]
+    assert [q["title"] for q in message["quick_replies"]][-1] == "Gặp cán bộ"
+    assert [f["title"] for f in message["feedback"]] == ["👍 Hữu ích", "👎 Chưa đúng"]
+    assert widget_message("Chào anh/chị") == {"text": "Chào anh/chị"}
+
+
+# --- long document lists ------------------------------------------------------------------
+
+
+def test_documents_are_numbered_one_a_line_with_the_form_as_a_download_link() -> None:
+    procedure = knowledge().procedure(MARRIAGE)
+    documents = [
+        Document(
+            position=0,
+            name="Tờ khai đăng ký kết hôn",
+            originals=1,
+            form="Tờ khai TP/HT-2020-KH",
+            required=True,
+        ),
+        Document(position=1, name="Giấy tờ tùy thân\nbản chụp", copies=1, required=True),
+    ]
+    documents[0].form_url = "https://dichvucong.gov.vn/mau/to-khai-ket-hon.docx"
+    case = Case(position=0, name="Trường hợp chung", documents=documents)
+    text = render.documents(procedure, case)
+    lines = text.splitlines()
+    assert lines[1] == (
+        "1. Tờ khai đăng ký kết hôn (1 bản chính; mẫu: "
+        "[Tờ khai TP/HT-2020-KH](https://dichvucong.gov.vn/mau/to-khai-ket-hon.docx))"
+    )
+    assert lines[2] == "2. Giấy tờ tùy thân bản chụp (1 bản sao)"
+    assert lines[-1] == f"Nguồn: Cổng Dịch vụ công quốc gia, kiểm tra {procedure.checked:%d/%m/%Y}"
+    assert render.plain_links(lines[1]).endswith(
+        "mẫu: Tờ khai TP/HT-2020-KH (https://dichvucong.gov.vn/mau/to-khai-ket-hon.docx))"
+    )
+    documents[0].form_url = "javascript:alert(1)"
+    assert "](" not in render.documents(procedure, case)
+
+
+def test_a_long_official_name_is_shortened_in_the_heading_and_given_once_in_full() -> None:
+    long_named = next(
+        p
+        for code in ("2.000815", "2.000884", "1.013831")
+        if (p := knowledge().procedure(code)) and len(p.name) > render.LONG_NAME_CHARS
+    )
+    text = render.documents(long_named, long_named.cases[0])
+    heading = text.splitlines()[0]
+    assert f"«{long_named.short_name}»" in heading and long_named.name not in heading
+    assert text.count(long_named.name) == 1
+
+
+# --- end to end, against the fake platforms ------------------------------------------------
+
+
+@pytest.mark.servers
+def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, platforms) -> None:  # noqa: ANN001
+    fake_zalo, fake_messenger = platforms
+    user = uuid.uuid4().hex[:12]
+    body, headers = zalo_event(user, "lệ phí đăng ký kết hôn", f"msg-{uuid.uuid4()}")
+    assert post(f"{channel_servers.url}/webhooks/zalo/webhook", body, headers)[0] == 200
+    wait_for_turns(channel_servers, zalo.conversation_id(user), 1)
+    sent = fake_zalo.messages_to(user)
+    for message in sent:
+        check_zalo_message(message)
+    types = [
+        b["type"]
+        for m in sent
+        for b in m.get("attachment", {}).get("payload", {}).get("buttons", [])
+    ]
+    assert types[0] == "oa.open.url" and types.count("oa.query.hide") == 7
+
+    psid = str(uuid.uuid4().int % 10**15)
+    body, headers = messenger_delivery(
+        [[text_event(psid, "lệ phí đăng ký kết hôn", f"mid.{uuid.uuid4()}")]]
+    )
+    assert post(f"{channel_servers.url}/webhooks/messenger/webhook", body, headers)[0] == 200
+    wait_for_turns(channel_servers, messenger.conversation_id(psid), 1)
+    messages = [r["message"] for r in fake_messenger.requests_to(psid)]
+    for message in messages:
+        check_messenger_message(message)
+    assert messages[-1]["attachment"]["payload"]["buttons"][0]["type"] == "web_url"
+    assert [q["title"] for q in messages[-1]["quick_replies"]][-2:] == [
+        "👍 Hữu ích",
+        "👎 Chưa đúng",
+    ]
