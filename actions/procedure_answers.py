@@ -22,6 +22,7 @@ from actions import replies
 from actions.choice import KIND_CASE, KIND_PROCEDURE, Option, PendingChoice, match_option
 from actions.context import CONFIDENT, knowledge, profile, ranked, resolve, suggestions
 from actions.understanding import Message
+from bot.privacy import mask_personal_numbers
 from knowledge import render
 from knowledge.models import Case, Procedure
 from knowledge.query import search_query
@@ -223,7 +224,8 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         nearest = [h.name for h in suggestions(found.query)]
         answer = replies.new_answer(None, ["not_found"])
         reply.say(
-            render.not_found(found.query, nearest, profile()), replies.not_found_buttons(answer)
+            render.not_found(mask_personal_numbers(found.query), nearest, profile()),
+            replies.not_found_buttons(answer),
         )
         reply.events += _close_choice() + [SlotSet("last_answer", answer.as_slot())]
     else:

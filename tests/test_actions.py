@@ -408,3 +408,8 @@ async def test_a_new_unknown_procedure_is_not_answered_with_the_one_in_focus() -
     )
     assert "Tờ khai đăng ký kết hôn" not in text_of(messages)
     assert slot(events, "procedure_code") in ("unset", None)
+
+
+async def test_a_not_found_answer_does_not_repeat_a_phone_number() -> None:
+    messages, _ = await run(ActionAnswerProcedure(), "xin visa đi Nhật gọi 0912345678 cần gì")
+    assert "0912345678" not in text_of(messages) and "678" in text_of(messages)
