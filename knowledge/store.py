@@ -25,10 +25,14 @@ def database_url() -> str:
 WRITE_LOCK_OPTION = "sqlite_write_lock"
 
 
+WRITE_LOCK_KEY = 0x626F74  # PostgreSQL advisory lock taken by such transactions ("bot")
+
+
 def lock_for_writing(session: Session) -> None:
     """Start the session's transaction holding SQLite's write lock, for a transaction that
     reads, then writes what it read: otherwise a concurrent writer makes its first write fail at
-    once with "database is locked". (Other databases ignore the option.)"""
+    once with "database is locked". On PostgreSQL the transaction holds an advisory lock until it
+    ends, so such transactions of every process (a cluster's) run one at a time, as on SQLite."""
     session.connection(execution_options={WRITE_LOCK_OPTION: True})
 
 
@@ -50,6 +54,13 @@ def make_engine(url: str) -> Engine:
         def _begin(connection) -> None:  # type: ignore[no-untyped-def]
             immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION)
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "begin")
+        def _advisory_lock(connection) -> None:  # type: ignore[no-untyped-def]
+            if connection.get_execution_options().get(WRITE_LOCK_OPTION):
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
     return engine
 
@@ -104,6 +115,7 @@ class KnowledgeBase:
         """Insert or replace procedures (with their cases and channels) in one transaction."""
         count = 0
         with self.session() as session, session.begin():
+            lock_for_writing(session)  # processes starting together load the same records
             for procedure in procedures:
                 existing = session.get(Procedure, procedure.code)
                 if existing is not None:

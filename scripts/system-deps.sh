@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Install the system packages the tests need: Debian's Chromium for the browser tests.
-# Playwright drives it through its executable path; no browser is downloaded.
+# Install the system packages the tests need, from Debian: Chromium for the browser tests
+# (Playwright drives it through its executable path; no browser is downloaded), and
+# PostgreSQL, Redis and nginx for the cluster tests and `make run-cluster` (each started by
+# tests/services.py on 127.0.0.1 with its data in a temporary folder; never as a system service).
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
-  echo "error: Chromium is missing. Install Debian's package: apt-get install chromium" >&2
+  echo "error: missing Debian packages: ${missing[*]}. Install them: apt-get install ${missing[*]}" >&2
   exit 1
 fi
 as_root=""
 [ "$(id -u)" -ne 0 ] && as_root="sudo"
-echo "Installing Debian's chromium package for the browser tests..."
+echo "Installing Debian's packages for the tests: ${missing[*]}..."
 $as_root apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null
+DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends \
+  "${missing[@]}" >/dev/null

@@ -127,3 +127,13 @@ def handoff_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     )
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A PostgreSQL server of Debian's package on 127.0.0.1 (`make system-deps` installs it)."""
+    from tests.services import PostgreSQL
+
+    server = PostgreSQL(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.stop()

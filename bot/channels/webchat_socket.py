@@ -7,12 +7,15 @@ a staff member's messages) reach nobody. This channel joins the room properly, a
 random-looking session ids (a guessable one would let a stranger read the conversation), ignores
 malformed messages, and tells the citizen politely when a turn fails. Replies, and messages
 pushed later (``get_output_channel()``), go out in the widget's format (``bot.channels.widget``).
+With ``SOCKETIO_REDIS_URL`` set (a cluster), emits go through python-socketio's Redis manager, so
+a reply or a staff message reaches a widget connected to any Rasa instance.
 Everything else is Rasa's.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -20,6 +23,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
+from socketio import AsyncRedisManager
 
 from bot.channels.rest import BUSY
 from bot.channels.widget import WidgetOutput
@@ -28,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_MESSAGE_CHARS = 100_000
+REDIS_URL_ENV = "SOCKETIO_REDIS_URL"
 
 
 def valid_session_id(value: Any) -> bool:
@@ -55,6 +60,10 @@ class WebChatSocket(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socket_blueprint = super().blueprint(self._widget_replies(on_new_message))
         sio = self.sio
+        redis_url = os.environ.get(REDIS_URL_ENV, "").strip()
+        if redis_url:  # before the first connection, when the server initialises its manager
+            sio.manager = AsyncRedisManager(redis_url, channel="bot-socketio")
+            sio.manager.set_server(sio)
         namespace = self.namespace or "/"
         rasa_handler = sio.handlers[namespace][self.user_message_evt]
 

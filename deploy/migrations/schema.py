@@ -1,0 +1,9 @@
+"""The models whose tables the migrations keep: every SQLAlchemy metadata of the project."""
+
+from __future__ import annotations
+
+from bot.feedback.models import Base as FeedbackBase
+from bot.handoff.models import Base as HandoffBase
+from knowledge.models import Base as KnowledgeBase
+
+METADATA = [KnowledgeBase.metadata, HandoffBase.metadata, FeedbackBase.metadata]
