@@ -405,7 +405,8 @@ class MessengerInput(PlatformInput):
                 messages = incoming(body) if body.get("object") == "page" else []
             except ValueError as error:  # MalformedEvent or bad JSON
                 return refuse(400, str(error))
-            fresh = [m for m in messages if self.seen.first_time(m.message_id)]
+            firsts = await self.first_deliveries(m.message_id for m in messages)
+            fresh = [m for m, first in zip(messages, firsts, strict=True) if first]
             for psid, own in _by_sender(fresh).items():
                 self.turns.start(
                     self._turns(on_new_message, self.output(), psid, own),

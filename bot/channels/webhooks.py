@@ -1,7 +1,8 @@
 """What the platform webhooks (Zalo OA, Messenger) share.
 
 Secrets come from the environment, all or nothing, and without them a channel is off (503);
-message ids already seen are remembered in bounded memory (platforms retry deliveries); bot
+message ids already processed are kept in the database with an expiry (platforms retry
+deliveries, also after a restart: ``bot.channels.seen``); bot
 turns run after the webhook has answered, with failures logged and the citizen told politely;
 user ids are masked in logs.
 """
@@ -11,8 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set, Text, Tuple
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Text,
+    Tuple,
+)
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -21,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.rest import BUSY
+from bot.channels.seen import SeenIds, seen_ids_from_env
 from bot.channels.shaping import ShapedOutput
 
 logger = logging.getLogger(__name__)
@@ -42,24 +55,6 @@ def missing_from_env(names: Sequence[str]) -> List[str]:
 def masked(identifier: str) -> str:
     """A platform user id as logs show it: only its last four characters."""
     return "…" + identifier[-4:] if len(identifier) > 4 else "…"
-
-
-class RecentIds:
-    """The message ids seen lately; at most ``size`` are kept, the oldest forgotten first."""
-
-    def __init__(self, size: int = 50_000) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-
-    def first_time(self, message_id: str) -> bool:
-        """Remember ``message_id``; False when it was already seen."""
-        if message_id in self._ids:
-            self._ids.move_to_end(message_id)
-            return False
-        self._ids[message_id] = None
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return True
 
 
 class BackgroundTurns:
@@ -131,7 +126,7 @@ class PlatformInput(InputChannel):
 
     def __init__(self, api: Optional[Any]) -> None:
         self.api = api
-        self.seen = RecentIds()
+        self.seen: SeenIds = seen_ids_from_env()
         self.turns = BackgroundTurns()
 
     @classmethod
@@ -153,6 +148,12 @@ class PlatformInput(InputChannel):
     def output(self) -> ShapedOutput:
         """A new output channel to the platform (only called when the API is configured)."""
         raise NotImplementedError
+
+    async def first_deliveries(self, message_ids: Iterable[str]) -> List[bool]:
+        """For each message id, whether it is delivered for the first time (checked in a
+        thread: the store may be a database)."""
+        keys = [f"{self.name()}:{message_id}" for message_id in message_ids]
+        return await asyncio.to_thread(lambda: [self.seen.first_time(key) for key in keys])
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return self.output() if self.api else None

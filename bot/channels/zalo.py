@@ -371,7 +371,7 @@ class ZaloInput(PlatformInput):
                 message = incoming(event)
             except MalformedEvent as error:
                 return refuse(400, str(error))
-            if message and self.seen.first_time(message.message_id):
+            if message and (await self.first_deliveries([message.message_id]))[0]:
                 self.turns.start(
                     self.run_turn(
                         on_new_message,
