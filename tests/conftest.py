@@ -137,3 +137,13 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     server = PostgreSQL(tmp_path_factory.mktemp("postgres"))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A Redis server of Debian's package on 127.0.0.1 (`make system-deps` installs it)."""
+    from tests.services import Redis
+
+    server = Redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()

@@ -6,10 +6,13 @@ server restarted; so the ids are kept in a database with an expiry, shared by ev
 - ``SeenIds``: the interface, ``first_time(key)``.
 - ``SqlSeenIds``: table ``seen_message_id`` (the key unique, with its expiry); an atomic insert
   decides, so two processes receiving the same delivery process it once.
+- ``RedisSeenIds``: Redis keys with an expiry (``SET NX EX``), for a cluster already running
+  Redis (the lock store's): cheaper than a database write per delivery.
 - ``MemorySeenIds``: bounded memory, for one process (also the fallback while the database
   cannot be reached: a delivery is then processed rather than dropped).
-- ``seen_ids_from_env()``: ``SEEN_IDS_BACKEND`` (``sql``, the default, or ``memory``),
-  ``SEEN_IDS_URL`` (default ``KNOWLEDGE_DB_URL``), ``SEEN_IDS_TTL_SECONDS`` (default 3 hours).
+- ``seen_ids_from_env()``: ``SEEN_IDS_BACKEND`` (``sql``, the default, ``redis`` or ``memory``),
+  ``SEEN_IDS_URL`` (default ``KNOWLEDGE_DB_URL``; for ``redis`` a ``redis://`` URL, required),
+  ``SEEN_IDS_TTL_SECONDS`` (default 3 hours).
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import threading
 import time
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Dict, Mapping, Optional, Protocol
+from typing import Any, Callable, Dict, Mapping, Optional, Protocol
 
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import Column, DateTime, String, delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -143,6 +148,41 @@ class SqlSeenIds:
             return renewed.rowcount == 1
 
 
+class RedisSeenIds:
+    """Seen keys in Redis, each expiring on its own; checked in memory while Redis fails."""
+
+    PREFIX = "bot:seen:"
+
+    def __init__(self, client: Any, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> None:
+        self._redis = client
+        self._ttl = max(1, int(ttl_seconds))
+        self._fallback = MemorySeenIds(ttl_seconds=ttl_seconds)
+        self._failing = False
+
+    def first_time(self, key: str) -> bool:
+        key = key[:MAX_KEY_CHARS]
+        try:
+            first = bool(self._redis.set(self.PREFIX + key, b"1", nx=True, ex=self._ttl))
+        except RedisError as error:
+            if not self._failing:
+                logger.warning(
+                    "Seen message ids kept in memory: Redis unavailable (%s)", type(error).__name__
+                )
+                self._failing = True
+            return self._fallback.first_time(key)
+        if self._failing:
+            logger.info("Seen message ids back in Redis")
+            self._failing = False
+        return first and self._fallback.first_time(key)
+
+
+def _redis(environ: Mapping[str, str], ttl: float) -> SeenIds:
+    url = (environ.get("SEEN_IDS_URL") or "").strip()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("SEEN_IDS_BACKEND=redis needs SEEN_IDS_URL=redis://HOST:PORT/DB")
+    return RedisSeenIds(Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2), ttl)
+
+
 def _sql(environ: Mapping[str, str], ttl: float) -> SeenIds:
     return SqlSeenIds(make_engine(environ.get("SEEN_IDS_URL") or database_url()), ttl)
 
@@ -154,6 +194,7 @@ def _memory(_environ: Mapping[str, str], ttl: float) -> SeenIds:
 # Each backend: how to build it from the environment and the expiry in seconds.
 BACKENDS: Dict[str, Callable[[Mapping[str, str], float], SeenIds]] = {
     "sql": _sql,
+    "redis": _redis,
     "memory": _memory,
 }
 

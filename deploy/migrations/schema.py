@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.channels.seen import Base as SeenBase
 from bot.feedback.models import Base as FeedbackBase
 from bot.handoff.models import Base as HandoffBase
 from knowledge.models import Base as KnowledgeBase
 
-METADATA = [KnowledgeBase.metadata, HandoffBase.metadata, FeedbackBase.metadata]
+METADATA = [KnowledgeBase.metadata, HandoffBase.metadata, FeedbackBase.metadata, SeenBase.metadata]
