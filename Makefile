@@ -13,9 +13,15 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: bench-catalogue
 .PHONY: bench-console
 .PHONY: eval
+.PHONY: run-cluster bench-cluster
 
 run: venv train
 	@scripts/run.sh
+
+# The cluster of deploy/ on this machine: PostgreSQL, Redis, 2 Rasa, 2 action servers, the
+# console and nginx, all on 127.0.0.1 with the data in a temporary folder (deploy/README.md).
+run-cluster: venv system-deps train
+	@$(PY) scripts/run-cluster.py
 
 test: venv system-deps lint validate train pytest rasa-test
 

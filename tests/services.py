@@ -17,9 +17,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
-from tests.servers import free_port
+from tests.servers import ROOT, free_port
 
 DATABASE = "bot"
 PG_USER = "bot"
@@ -165,11 +165,37 @@ class Redis:
         self._log.close()
 
 
-def nginx_config(port: int, rasa_ports: Sequence[int], console_port: int, folder: Path) -> str:
-    """nginx in front of the Rasa instances and the console, as deploy/nginx/bot.conf sets it up
-    (without TLS: tests and `make run-cluster` speak plain HTTP on 127.0.0.1)."""
-    rasa = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in rasa_ports)
+def pg_settings(server: PostgreSQL) -> Dict[str, str]:
+    """The connection settings of the ``bot`` database, as deploy/endpoints.yml reads them."""
+    return {
+        "host": "127.0.0.1",
+        "port": str(server.port),
+        "db": DATABASE,
+        "user": PG_USER,
+        "password": PG_PASSWORD,
+    }
+
+
+def _servers(ports: Sequence[int], options: str = "") -> str:
+    return "\n".join(f"    server 127.0.0.1:{port}{options};" for port in ports)
+
+
+def nginx_config(
+    port: int,
+    rasa_ports: Sequence[int],
+    console_ports: Sequence[int],
+    action_ports: Sequence[int],
+    folder: Path,
+) -> str:
+    """nginx as deploy/nginx/bot.conf sets it up, without TLS (tests and `make run-cluster`
+    speak plain HTTP on 127.0.0.1): Rasa on ``port``, the console on ``port + 1``, the action
+    servers (for the Rasa instances) on ``port + 2``."""
     user = "user root;" if os.geteuid() == 0 else ""  # workers write the proxy buffers here
+    failover = " max_fails=1 fail_timeout=5s"
+    temp = "\n".join(
+        f"  {kind}_temp_path {folder}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     return f"""
 daemon off;
 {user}
@@ -179,17 +205,17 @@ error_log {folder}/nginx-error.log warn;
 events {{ worker_connections 1024; }}
 http {{
   access_log {folder}/nginx-access.log;
-  client_body_temp_path {folder}/body;
-  proxy_temp_path {folder}/proxy;
-  fastcgi_temp_path {folder}/fastcgi;
-  uwsgi_temp_path {folder}/uwsgi;
-  scgi_temp_path {folder}/scgi;
+{temp}
   upstream rasa {{
-{rasa}
+{_servers(rasa_ports, failover)}
     keepalive 32;
   }}
   upstream console {{
-    server 127.0.0.1:{console_port};
+{_servers(console_ports, failover)}
+  }}
+  upstream actions {{
+{_servers(action_ports, failover)}
+    keepalive 32;
   }}
   map $http_upgrade $connection_upgrade {{
     default upgrade;
@@ -197,73 +223,40 @@ http {{
   }}
   server {{
     listen 127.0.0.1:{port};
-    client_max_body_size 1m;
-    server_tokens off;
-    location / {{
-      proxy_pass http://rasa;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_next_upstream error timeout http_502 http_503;
-      proxy_next_upstream_tries 2;
-      proxy_read_timeout 60s;
-    }}
-    location /socket.io/ {{
-      proxy_pass http://rasa;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
-      proxy_read_timeout 1h;
-    }}
-    location /webhooks/staff/ {{
-      allow 127.0.0.1;
-      deny all;
-      proxy_pass http://rasa;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_next_upstream error timeout http_502 http_503;
-    }}
+    include {ROOT}/deploy/nginx/locations-rasa.conf;
   }}
   server {{
     listen 127.0.0.1:{port + 1};
-    client_max_body_size 64k;
-    server_tokens off;
-    location / {{
-      proxy_pass http://console;
-      proxy_http_version 1.1;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_buffering off;
-    }}
+    include {ROOT}/deploy/nginx/locations-console.conf;
+  }}
+  server {{
+    listen 127.0.0.1:{port + 2};
+    include {ROOT}/deploy/nginx/locations-actions.conf;
   }}
 }}
 """
 
 
 class Nginx:
-    """nginx on ``port`` (Rasa instances) and ``port + 1`` (the console)."""
+    """nginx on ``port`` (Rasa instances), ``port + 1`` (consoles), ``port + 2`` (actions)."""
 
     def __init__(
-        self, folder: Path, rasa_ports: List[int], console_port: int, port: Optional[int] = None
+        self,
+        folder: Path,
+        rasa_ports: Sequence[int],
+        console_ports: Sequence[int],
+        action_ports: Sequence[int],
+        port: Optional[int] = None,
     ) -> None:
-        self.port = port or _free_pair()
+        self.port = port or _free_ports(3)
         folder.mkdir(parents=True, exist_ok=True)
         config = folder / "nginx.conf"
-        config.write_text(nginx_config(self.port, rasa_ports, console_port, folder), "utf-8")
+        text = nginx_config(self.port, rasa_ports, console_ports, action_ports, folder)
+        config.write_text(text, "utf-8")
         self._log = open(folder / "nginx.log", "wb")
         self.process = subprocess.Popen(
-            [
-                "/usr/sbin/nginx",
-                "-c",
-                str(config),
-                "-p",
-                str(folder),
-                "-e",
-                str(folder / "nginx-error.log"),
-            ],
+            ["/usr/sbin/nginx", "-c", str(config), "-p", str(folder)]
+            + ["-e", str(folder / "nginx-error.log")],
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -277,16 +270,23 @@ class Nginx:
     def console_url(self) -> str:
         return f"http://127.0.0.1:{self.port + 1}"
 
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.port + 2}"
+
     def stop(self) -> None:
         _stop(self.process)
         self._log.close()
 
 
-def _free_pair() -> int:
-    """A port such that it and the next one are free."""
+def _free_ports(count: int) -> int:
+    """A port such that it and the ``count - 1`` next ones are free."""
     for _ in range(50):
         port = free_port()
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port + 1)) != 0:
-                return port
-    raise RuntimeError("no two consecutive free ports")
+        taken = False
+        for other in range(port + 1, port + count):
+            with socket.socket() as probe:
+                taken = taken or probe.connect_ex(("127.0.0.1", other)) == 0
+        if not taken and port + count < 65536:
+            return port
+    raise RuntimeError(f"no {count} consecutive free ports")
