@@ -52,23 +52,11 @@ class Servers:
         config["tracker_store"]["db"] = str(self.conversations_db)
         endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
         bin_dir = Path(sys.executable).parent
+        self.workdir = workdir
+        self.env = env
         self.logs = [open(workdir / "actions.log", "wb"), open(workdir / "rasa.log", "wb")]
         self.processes = [
-            subprocess.Popen(
-                [
-                    str(bin_dir / "rasa"),
-                    "run",
-                    "actions",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(self.actions_port),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=self.logs[0],
-                stderr=subprocess.STDOUT,
-            ),
+            self._start_actions(),
             subprocess.Popen(
                 [
                     str(bin_dir / "python"),
@@ -103,6 +91,34 @@ class Servers:
             return True
 
         wait_until(ready, 240, "Rasa and the action server")
+
+    def _start_actions(self) -> subprocess.Popen:
+        rasa = Path(sys.executable).parent / "rasa"
+        return subprocess.Popen(
+            [str(rasa), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.logs[0],
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop_actions(self) -> None:
+        """Kill the action server (an outage)."""
+        self.processes[0].kill()
+        self.processes[0].wait(timeout=20)
+
+    def restart_actions(self) -> None:
+        """Start the action server again on its port and wait until it answers."""
+        import urllib.request
+
+        self.processes[0] = self._start_actions()
+        health = f"http://127.0.0.1:{self.actions_port}/health"
+        wait_until(lambda: urllib.request.urlopen(health, timeout=2), 120, "the action server")
+
+    def rasa_log(self) -> str:
+        """What Rasa has logged so far."""
+        self.logs[1].flush()
+        return (self.workdir / "rasa.log").read_text(encoding="utf-8", errors="replace")
 
     @property
     def url(self) -> str:

@@ -10,6 +10,7 @@ user ids are masked in logs.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from typing import (
@@ -32,11 +33,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import BUSY
+from bot.busy import busy_text
 from bot.channels.seen import SeenIds, seen_ids_from_env
 from bot.channels.shaping import ShapedOutput
+from bot.rate_limited_log import RateLimitedLog
 
 logger = logging.getLogger(__name__)
+problems = RateLimitedLog(logger)
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -80,6 +83,14 @@ class BackgroundTurns:
 def body_too_large(body: Optional[bytes]) -> bool:
     """Whether a webhook body exceeds what any platform event needs."""
     return len(body or b"") > MAX_BODY_BYTES
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of a (signed) body, or None when it is not JSON (too deep included)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
 
 
 def refuse(status: int, reason: str) -> HTTPResponse:
@@ -187,6 +198,6 @@ class PlatformInput(InputChannel):
         )
         try:
             await on_new_message(message)
-        except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
-            logger.exception("%s message in %s failed", self.label, masked(conversation))
-            await output.deliver(conversation, BUSY)
+        except Exception as error:  # noqa: BLE001 - one line; the citizen gets a polite reply
+            problems.warning(self.label, "%s message failed: %s", self.label, type(error).__name__)
+            await output.deliver(conversation, busy_text())
