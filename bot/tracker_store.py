@@ -23,6 +23,7 @@ import json
 import logging
 from collections import OrderedDict
 from typing import Any, Dict, Generator, Iterator, Optional, Text
+from weakref import WeakValueDictionary
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
@@ -89,6 +90,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             self.engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
             self.sessionmaker = sessionmaker(bind=self.engine)
         self._waiting: OrderedDict[Text, DialogueStateTracker] = OrderedDict()
+        self._writing: WeakValueDictionary[Text, asyncio.Lock] = WeakValueDictionary()
         self._retrying: Optional[asyncio.Task] = None
 
     @contextlib.contextmanager
@@ -147,12 +149,16 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         if len(self._waiting) > MAX_WAITING:
             self._waiting.popitem(last=False)
             logger.error("Conversation store: too many waiting conversations; one dropped")
-        await self._write_waiting()
+        if not await self._write_one(tracker.sender_id, tracker):
+            self._retry_later()
 
-    async def _write_waiting(self) -> bool:
-        """Write every waiting tracker, oldest first; False when the database still fails."""
-        while self._waiting:
-            sender_id, tracker = next(iter(self._waiting.items()))
+    async def _write_one(self, sender_id: Text, tracker: DialogueStateTracker) -> bool:
+        """Write one waiting tracker; False when the database fails. One write per conversation
+        at a time: two at once would both count the stored events and store the new ones twice."""
+        lock = self._writing.setdefault(sender_id, asyncio.Lock())
+        async with lock:
+            if self._waiting.get(sender_id) is not tracker:
+                return True  # written meanwhile, or replaced by a newer tracker to write
             try:
                 await asyncio.to_thread(self._write, tracker)
             except SQLAlchemyError as error:
@@ -162,12 +168,18 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     len(self._waiting),
                     error,
                 )
-                self._retry_later()
                 return False
             except Exception as error:  # noqa: BLE001 - a store fault must not stop the server
                 logger.error("Conversation not storable, dropped: %s", error)
             if self._waiting.get(sender_id) is tracker:
                 del self._waiting[sender_id]
+        return True
+
+    async def _write_waiting(self) -> bool:
+        """Write every waiting tracker, oldest first; False when the database still fails."""
+        for sender_id, tracker in list(self._waiting.items()):
+            if not await self._write_one(sender_id, tracker):
+                return False
         return True
 
     def _write(self, tracker: DialogueStateTracker) -> None:
