@@ -133,6 +133,7 @@ class Cluster:
             ACTION_ENDPOINT_URL=f"{self.nginx.actions_url}/webhook",
             STAFF_BRIDGE_TOKEN=BRIDGE_TOKEN,
             RASA_URL=self.nginx.url,
+            CONSOLE_TRUSTED_PROXIES="127.0.0.1",  # nginx forwards the staff member's address
             **self.extra_env,
         )
 

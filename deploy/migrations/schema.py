@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from bot.channels.seen import Base as SeenBase
+from bot.console.throttle import Base as ThrottleBase
 from bot.feedback.models import Base as FeedbackBase
 from bot.handoff.models import Base as HandoffBase
 from knowledge.models import Base as KnowledgeBase
 
-METADATA = [KnowledgeBase.metadata, HandoffBase.metadata, FeedbackBase.metadata, SeenBase.metadata]
+METADATA = [
+    KnowledgeBase.metadata,
+    HandoffBase.metadata,
+    FeedbackBase.metadata,
+    SeenBase.metadata,
+    ThrottleBase.metadata,
+]
