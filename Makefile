@@ -74,6 +74,11 @@ nlu-report: venv
 eval: venv train
 	$(PY) -m tests.eval.run --split $(or $(SPLIT),held_out)
 
+# Throughput and p50/p95 of 20 and 50 citizens: SQLite default vs 1 and 2 Rasa instances on
+# PostgreSQL + Redis; the failover gap; storage costs per operation (bench/cluster.py).
+bench-cluster: venv system-deps train
+	$(PY) -m bench.cluster
+
 bench-channels: venv train
 	$(PY) -m bench.channels
 

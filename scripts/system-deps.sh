@@ -2,13 +2,16 @@
 # Install the system packages the tests need, from Debian: Chromium for the browser tests
 # (Playwright drives it through its executable path; no browser is downloaded), and
 # PostgreSQL, Redis and nginx for the cluster tests and `make run-cluster` (each started by
-# tests/services.py on 127.0.0.1 with its data in a temporary folder; never as a system service).
+# tests/services.py on 127.0.0.1 with its data in a temporary folder; never as a system service),
+# and what checks the deployment files (tests/test_deploy.py).
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null || missing+=(openssl)  # test certificates for the nginx site
+command -v systemd-analyze >/dev/null || missing+=(systemd)  # checks deploy/systemd units
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
