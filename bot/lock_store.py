@@ -11,16 +11,24 @@ in arrival order and served one at a time, whichever instance holds them.
 A waiting message also checks the queue every ``wait_seconds`` (endpoints.yml; 0.05 s by
 default) instead of Rasa's 1 s, so a conversation's queued messages do not wait a second each.
 
+A ticket lives ``ticket_seconds`` (default 10 s) and its process renews it every third of that
+while the message waits or runs. A process that dies stops renewing, so its tickets expire within
+seconds and its conversations go on in the other instances; with Rasa's fixed 60 s lifetime they
+stayed locked for a minute (and a turn longer than that lost its lock).
+
     lock_store:
       type: bot.lock_store.SerializedRedisLockStore
       url: ${REDIS_HOST}
       port: ${REDIS_PORT}
       db: 1
       key_prefix: bot
+      ticket_seconds: 10
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Optional, Text
 
@@ -30,6 +38,7 @@ from rasa.utils.endpoints import EndpointConfig
 from redis.lock import Lock
 
 DEFAULT_WAIT_SECONDS = 0.05
+DEFAULT_TICKET_SECONDS = 10.0
 MUTEX_SECONDS = 5.0  # a mutex of a process that died mid-step frees itself after this
 
 
@@ -39,6 +48,7 @@ class SerializedRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         settings = dict(endpoint_config.kwargs)
         self.wait_seconds = float(settings.pop("wait_seconds", DEFAULT_WAIT_SECONDS))
+        self.ticket_seconds = float(settings.pop("ticket_seconds", DEFAULT_TICKET_SECONDS))
         super().__init__(host=endpoint_config.url or "localhost", **settings)
 
     def _mutex(self, conversation_id: Text) -> Lock:
@@ -62,6 +72,30 @@ class SerializedRedisLockStore(RedisLockStore):
         with self._mutex(conversation_id):
             super().cleanup(conversation_id, ticket_number)
 
+    def renew(self, conversation_id: Text, ticket_number: int, lifetime: float) -> bool:
+        """Push a ticket's expiry ``lifetime`` seconds ahead; False when it is gone."""
+        with self._mutex(conversation_id):
+            ticket_lock = self.get_lock(conversation_id)
+            ticket = next(
+                (
+                    t
+                    for t in (ticket_lock.tickets if ticket_lock else ())
+                    if t.number == ticket_number
+                ),
+                None,
+            )
+            if ticket is None:
+                return False
+            ticket.expires = time.time() + lifetime
+            self.save_lock(ticket_lock)
+            return True
+
+    async def _keep_alive(self, conversation_id: Text, ticket_number: int, lifetime: float) -> None:
+        while True:
+            await asyncio.sleep(lifetime / 3)
+            if not self.renew(conversation_id, ticket_number, lifetime):
+                return
+
     @asynccontextmanager
     async def lock(
         self,
@@ -69,6 +103,14 @@ class SerializedRedisLockStore(RedisLockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: Optional[float] = None,
     ) -> AsyncIterator[TicketLock]:
+        """The conversation's lock, held until the block ends; ``lock_lifetime`` is ignored
+        (tickets live ``ticket_seconds`` and are renewed while held or awaited)."""
         wait = self.wait_seconds if wait_time_in_seconds is None else wait_time_in_seconds
-        async with super().lock(conversation_id, lock_lifetime, wait) as ticket_lock:
-            yield ticket_lock
+        lifetime = self.ticket_seconds
+        ticket = self.issue_ticket(conversation_id, lifetime)
+        keep_alive = asyncio.ensure_future(self._keep_alive(conversation_id, ticket, lifetime))
+        try:
+            yield await self._acquire_lock(conversation_id, ticket, wait)
+        finally:
+            keep_alive.cancel()
+            self.cleanup(conversation_id, ticket)

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Set, Tuple
 
 import pytest
 import socketio
@@ -239,6 +239,7 @@ def test_one_instance_killed_under_load_the_other_answers_and_nothing_answered_i
     answered: Dict[str, List[str]] = {c: [] for c in citizens}
     stop = threading.Event()
     after_kill: List[int] = []
+    asked_again: Set[str] = set()
 
     def citizen(sender: str) -> None:
         n = 0
@@ -246,6 +247,7 @@ def test_one_instance_killed_under_load_the_other_answers_and_nothing_answered_i
             message = f"{QUESTIONS[n % len(QUESTIONS)]} ({sender[-6:]} #{n})"
             status, replies = rest(cluster.url, sender, message)
             if status != 200:  # the request died with its instance: ask again, as people do
+                asked_again.add(message)
                 status, replies = rest(cluster.url, sender, message)
             if status == 200 and replies:
                 answered[sender].append(message)
@@ -266,7 +268,9 @@ def test_one_instance_killed_under_load_the_other_answers_and_nothing_answered_i
     for sender in citizens:
         stored = user_texts(cluster, sender)
         assert set(answered[sender]) <= set(stored), sender
-        assert len(stored) == len(set(stored))  # none processed twice
+        # Twice only when the instance died after storing it, before its answer left, and the
+        # citizen asked again.
+        assert {m for m in stored if stored.count(m) > 1} <= asked_again
     # Conversations go on on the survivor, with what they said before.
     status, replies = rest(cluster.url, citizens[0], "mất bao lâu")
     assert status == 200 and replies

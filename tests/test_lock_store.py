@@ -47,3 +47,31 @@ async def test_turns_of_one_conversation_never_overlap_across_instances(redis_se
     await asyncio.gather(*(turn(n) for n in range(20)))
     assert timeline == [(kind, n) for n in range(20) for kind in ("start", "end")]
     assert stores[0].get_lock("c-2") is None  # the queue is removed when empty
+
+
+async def test_a_dead_instances_ticket_expires_and_the_conversation_goes_on(redis_server) -> None:  # noqa: ANN001
+    dead, alive = _store(redis_server, "dead"), _store(redis_server, "dead")
+    dead.ticket_seconds = alive.ticket_seconds = 1.0
+    dead.issue_ticket("c-3", 1.0)  # taken by a process killed before it released it
+    async with alive.lock("c-3") as ticket_lock:
+        assert ticket_lock.now_serving == 1
+
+
+async def test_a_held_ticket_is_renewed_past_its_lifetime(redis_server) -> None:  # noqa: ANN001
+    first, second = _store(redis_server, "long"), _store(redis_server, "long")
+    first.ticket_seconds = second.ticket_seconds = 0.6
+    timeline: List[str] = []
+
+    async def long_turn() -> None:
+        async with first.lock("c-4"):
+            timeline.append("long start")
+            await asyncio.sleep(2.0)  # more than three lifetimes
+            timeline.append("long end")
+
+    async def next_turn() -> None:
+        await asyncio.sleep(0.2)
+        async with second.lock("c-4"):
+            timeline.append("next")
+
+    await asyncio.gather(long_turn(), next_turn())
+    assert timeline == ["long start", "long end", "next"]

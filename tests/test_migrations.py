@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -49,3 +50,14 @@ def test_downgrade_base_removes_every_table(postgres) -> None:  # noqa: ANN001
         tables = set(inspect(connection).get_table_names())
     engine.dispose()
     assert tables == {"alembic_version"}
+
+
+def test_every_model_of_the_project_is_migrated() -> None:
+    """Each module defining a declarative base has its tables in the migrations."""
+    declared = []
+    for folder in ("bot", "knowledge", "actions"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "declarative_base()" in path.read_text(encoding="utf-8"):
+                module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+                declared.append(importlib.import_module(module).Base.metadata)
+    assert declared and all(any(m is d for m in METADATA) for d in declared)

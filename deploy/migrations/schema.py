@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.seen import Base as SeenBase
+from bot.channels.zalo_tokens import Base as ZaloTokenBase
 from bot.console.throttle import Base as ThrottleBase
 from bot.feedback.models import Base as FeedbackBase
 from bot.handoff.models import Base as HandoffBase
@@ -14,4 +15,5 @@ METADATA = [
     FeedbackBase.metadata,
     SeenBase.metadata,
     ThrottleBase.metadata,
+    ZaloTokenBase.metadata,
 ]
