@@ -2,7 +2,8 @@
 
 PostgreSQL and Redis from Debian's packages with their data in a temporary folder, the project's
 tables migrated (``alembic upgrade head``), two action servers, two Rasa servers, the staff
-console and nginx in front; one line when ready; Ctrl+C stops everything and removes the data.
+console and nginx in front; one line when ready; Ctrl+C stops everything and removes the data
+(``KEEP_CLUSTER_DATA=1`` keeps it; after a failed start it is kept, with the logs).
 Ports: ``CLUSTER_PORT`` (default 7380) for nginx (chat), +1 the console, +2 the action servers;
 Rasa on 7301-7302, actions on 7311-7312, console on 7321, PostgreSQL on 17332, Redis on 17379.
 """
@@ -13,11 +14,13 @@ import argparse
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
 
+from bot.handoff.store import HandoffStore
 from tests.cluster import Cluster, Ports
 
 
@@ -48,16 +51,23 @@ def main() -> int:
             f":{ports.redis}; logs in {cluster.logs}; Ctrl+C stops)",
             flush=True,
         )
+        if not HandoffStore.open(cluster.postgres.url).has_supervisor():
+            print(
+                "No supervisor account yet: create one with `KNOWLEDGE_DB_URL="
+                f"{cluster.postgres.url} .venv/bin/python -m bot.console.create_staff "
+                "--supervisor USERNAME` (it asks for the password).",
+                flush=True,
+            )
         stopped.wait()
     except KeyboardInterrupt:
         pass
-    except (RuntimeError, TimeoutError) as error:
-        print(f"The cluster did not start: {error}", file=sys.stderr)
-        return 1
-    finally:
+    except (RuntimeError, TimeoutError, OSError, subprocess.CalledProcessError) as error:
         cluster.stop()
-        if not os.environ.get("KEEP_CLUSTER_DATA"):
-            shutil.rmtree(workdir, ignore_errors=True)
+        print(f"The cluster did not start: {error} (logs kept in {cluster.logs})", file=sys.stderr)
+        return 1
+    cluster.stop()
+    if not os.environ.get("KEEP_CLUSTER_DATA"):
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
