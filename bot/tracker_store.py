@@ -90,6 +90,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sessionmaker(bind=self.engine)
         self._waiting: OrderedDict[Text, DialogueStateTracker] = OrderedDict()
         self._retrying: Optional[asyncio.Task] = None
+        self._writing: Optional[asyncio.Lock] = None  # one writer at a time, or events twice
 
     @contextlib.contextmanager
     def session_scope(self) -> Generator[Session, None, None]:
@@ -151,6 +152,12 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     async def _write_waiting(self) -> bool:
         """Write every waiting tracker, oldest first; False when the database still fails."""
+        if self._writing is None:
+            self._writing = asyncio.Lock()
+        async with self._writing:
+            return await self._write_each()
+
+    async def _write_each(self) -> bool:
         while self._waiting:
             sender_id, tracker = next(iter(self._waiting.items()))
             try:
