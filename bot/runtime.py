@@ -23,13 +23,12 @@
   one (the context lost, and the stored conversation then overwritten out of order). A
   ``ConversationStoreUnavailable`` now reaches the channel, which answers the polite "busy"
   message (``bot.tracker_store`` keeps what it could not write).
-- Log records are redacted as they are created: identity and phone numbers masked, passwords
-  and one-time codes removed (``bot.privacy``), whatever library writes them.
+- Log records are redacted as they are created, exception text included
+  (``bot.log_redaction``), whatever library writes them.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Optional, Text, Type
 
 from jsonschema import ValidationError
@@ -43,8 +42,14 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
-from bot import action_client, action_failures, action_response, graph_run, rule_lookup
-from bot.privacy import redact
+from bot import (
+    action_client,
+    action_failures,
+    action_response,
+    graph_run,
+    log_redaction,
+    rule_lookup,
+)
 from bot.tracker_store import ConversationStoreUnavailable
 
 _resolve_by_type_uncached = Event.resolve_by_type
@@ -102,22 +107,6 @@ def _fill_response(
     return filled
 
 
-def _redacting(factory: Any) -> Any:
-    if getattr(factory, "redacts", False):
-        return factory
-
-    def create_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = factory(*args, **kwargs)
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        return record
-
-    create_record.redacts = True  # type: ignore[attr-defined]
-    return create_record
-
-
 def _run_graph(
     self: DaskGraphRunner,
     inputs: Optional[Dict[Text, Any]] = None,
@@ -140,7 +129,7 @@ def _run_graph(
 
 def install() -> None:
     """Apply the fixes (idempotent)."""
-    logging.setLogRecordFactory(_redacting(logging.getLogRecordFactory()))
+    log_redaction.install()
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_event_type)
     DaskGraphRunner.run = _run_graph

@@ -25,6 +25,8 @@ def database_url() -> str:
 
 
 WRITE_LOCK_OPTION = "sqlite_write_lock"
+READ_WAIT_MS = 1000
+WRITE_WAIT_MS = 5000
 
 
 WRITE_LOCK_KEY = 0x626F74  # PostgreSQL advisory lock taken by such transactions ("bot")
@@ -64,6 +66,10 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(connection) -> None:  # type: ignore[no-untyped-def]
             immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION)
+            # A locked database: a reader gives up at once (the citizen is answered politely),
+            # a writer waits a little for the other writer.
+            wait_ms = WRITE_WAIT_MS if immediate else READ_WAIT_MS
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     if engine.dialect.name == "postgresql":

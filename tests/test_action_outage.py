@@ -5,7 +5,10 @@ domain responses are not read as templates (no interpolator errors)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import sqlite3
+import urllib.request
 import uuid
 from typing import Iterator
 
@@ -18,7 +21,7 @@ from rasa.utils.log_utils import configure_structlog
 from bot.busy import busy_text
 from tests.conftest import start_servers
 from tests.servers import Servers
-from tests.test_e2e_rest import Citizen
+from tests.test_e2e_rest import Citizen, post
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,29 @@ def test_turns_during_an_outage_get_text_and_conversations_recover(outage_server
     assert "Traceback" not in log
     failure_lines = [line for line in log.splitlines() if "failed" in line.lower()]
     assert 0 < len(failure_lines) <= 6, failure_lines
+
+
+@pytest.mark.servers
+def test_personal_numbers_stay_masked_when_actions_fail(outage_servers) -> None:  # noqa: ANN001
+    citizen = Citizen(outage_servers)
+    personal = {"phone": "0912345678", "cccd": "048090123456"}
+    outage_servers.stop_actions()
+    try:
+        message = "CCCD 048090123456, otp482913"
+        body = {"sender": citizen.sender, "message": message, "metadata": personal}
+        request = post(citizen.url, body)
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            assert json.loads(reply.read())[0]["text"]
+    finally:
+        outage_servers.restart_actions()
+    rows = sqlite3.connect(outage_servers.conversations_db).execute(
+        "select data from events where sender_id = ?", (citizen.sender,)
+    )
+    stored = json.dumps([json.loads(row[0]) for row in rows], ensure_ascii=False)
+    assert "•••456" in stored
+    for raw in ("0912345678", "048090123456", "482913"):
+        assert raw not in stored
+        assert raw not in outage_servers.rasa_log()
 
 
 def test_the_busy_message_gives_the_provinces_hotline() -> None:

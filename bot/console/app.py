@@ -21,6 +21,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import log_redaction
 from bot.console import auth, live, lookup, supervisor, tickets, timeouts
 from bot.console.bridge import StaffBridge
 from bot.console.config import ConfigError, ConsoleConfig
@@ -152,6 +153,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ConfigError as error:
         print(f"Staff console not started: {error}", file=sys.stderr)
         return 2
+    log_redaction.install()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
     )
