@@ -32,7 +32,7 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
     for name in ("chat.example.gov.vn", "canbo.example.gov.vn"):
         _certificate(tmp_path, name)
     site = (DEPLOY / "nginx" / "bot.conf").read_text(encoding="utf-8")
-    site = site.replace("/opt/bot", str(ROOT)).replace("/etc/ssl/bot", str(tmp_path))
+    site = site.replace("/opt/dvc-assistant", str(ROOT)).replace("/etc/ssl/bot", str(tmp_path))
     (tmp_path / "bot.conf").write_text(site, encoding="utf-8")
     user = "user root;" if os.geteuid() == 0 else ""
     (tmp_path / "nginx.conf").write_text(
@@ -51,11 +51,12 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
 
 
 def test_systemd_accepts_the_units(tmp_path: Path) -> None:
-    (tmp_path / "cluster.env").write_text("", encoding="utf-8")
+    for env_file in ("cluster.env", "bot.env"):  # the cluster's and the single host's
+        (tmp_path / env_file).write_text("", encoding="utf-8")
     units = []
     for unit in sorted((DEPLOY / "systemd").glob("bot-*")):
-        text = unit.read_text(encoding="utf-8").replace("/opt/bot", str(ROOT))
-        text = text.replace("/etc/bot/cluster.env", str(tmp_path / "cluster.env"))
+        text = unit.read_text(encoding="utf-8").replace("/opt/dvc-assistant", str(ROOT))
+        text = text.replace("/etc/dvc-assistant/", f"{tmp_path}/")
         name = unit.name.replace("@.", "@5005.")  # a template is checked as an instance
         (tmp_path / name).write_text(text, encoding="utf-8")
         units.append(str(tmp_path / name))
