@@ -4,9 +4,9 @@ Rasa's ``RedisLockStore`` keeps each conversation's ticket queue as one Redis va
 reads, changes and writes back (issuing a ticket, dropping expired ones, finishing one). Two
 instances receiving messages of one conversation at the same moment can both read the queue and
 both write it: they get the same ticket and process the messages at once, or a finished ticket
-comes back. Here each of those read-modify-write steps runs under a short Redis mutex of the
-conversation (redis-py's ``Lock``: ``SET NX PX``, released by a script), so tickets are issued
-in arrival order and served one at a time, whichever instance holds them.
+comes back. Here each change is one Lua script, which Redis runs atomically, on the value in
+Rasa's own format: tickets are issued in arrival order and served one at a time, whichever
+instance holds them, in one round trip per change (a mutex around Rasa's code took four).
 
 A waiting message also checks the queue every ``wait_seconds`` (endpoints.yml; 0.05 s by
 default) instead of Rasa's 1 s, so a conversation's queued messages do not wait a second each.
@@ -35,11 +35,77 @@ from typing import AsyncIterator, Optional, Text
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
-from redis.lock import Lock
 
 DEFAULT_WAIT_SECONDS = 0.05
 DEFAULT_TICKET_SECONDS = 10.0
-MUTEX_SECONDS = 5.0  # a mutex of a process that died mid-step frees itself after this
+
+# The value is Rasa's TicketLock.dumps(): {"conversation_id": ..., "tickets": ["{json}", ...]}.
+# Tickets kept are copied as they were; a ticket has expired when now > expires, as in Rasa.
+_KEEP = """
+local function kept(raw, now, skip)
+  local tickets = {}
+  if raw then
+    for _, text in ipairs(cjson.decode(raw).tickets) do
+      local ticket = cjson.decode(text)
+      if ticket.number ~= skip and not (now > ticket.expires) then
+        table.insert(tickets, {text, ticket})
+      end
+    end
+  end
+  return tickets
+end
+local function store(key, conversation, tickets)
+  if #tickets == 0 then
+    redis.call('DEL', key)
+    return
+  end
+  local texts = {}
+  for i, pair in ipairs(tickets) do texts[i] = pair[1] end
+  redis.call('SET', key, cjson.encode({conversation_id = conversation, tickets = texts}))
+end
+"""
+# KEYS[1]: the lock; ARGV: conversation id, now, lifetime. Returns the new ticket's number.
+ISSUE = (
+    _KEEP
+    + """
+local now = tonumber(ARGV[2])
+local tickets = kept(redis.call('GET', KEYS[1]), now, -1)
+local number = 0
+if #tickets > 0 then number = tickets[#tickets][2].number + 1 end
+local ticket = {number = number, expires = now + tonumber(ARGV[3])}
+table.insert(tickets, {cjson.encode(ticket), ticket})
+store(KEYS[1], ARGV[1], tickets)
+return number
+"""
+)
+# KEYS[1]: the lock; ARGV: conversation id, now, the finished ticket (-1: none). Drops it and
+# the expired tickets; the lock goes when no ticket is left. Returns how many are left.
+FINISH = (
+    _KEEP
+    + """
+local tickets = kept(redis.call('GET', KEYS[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
+store(KEYS[1], ARGV[1], tickets)
+return #tickets
+"""
+)
+# KEYS[1]: the lock; ARGV: conversation id, now, ticket, lifetime. Returns 1, or 0 when gone.
+RENEW = (
+    _KEEP
+    + """
+local now = tonumber(ARGV[2])
+local tickets = kept(redis.call('GET', KEYS[1]), now, -1)
+local found = 0
+for i, pair in ipairs(tickets) do
+  if pair[2].number == tonumber(ARGV[3]) then
+    local ticket = {number = pair[2].number, expires = now + tonumber(ARGV[4])}
+    tickets[i] = {cjson.encode(ticket), ticket}
+    found = 1
+  end
+end
+store(KEYS[1], ARGV[1], tickets)
+return found
+"""
+)
 
 
 class SerializedRedisLockStore(RedisLockStore):
@@ -50,45 +116,30 @@ class SerializedRedisLockStore(RedisLockStore):
         self.wait_seconds = float(settings.pop("wait_seconds", DEFAULT_WAIT_SECONDS))
         self.ticket_seconds = float(settings.pop("ticket_seconds", DEFAULT_TICKET_SECONDS))
         super().__init__(host=endpoint_config.url or "localhost", **settings)
+        self._issue = self.red.register_script(ISSUE)
+        self._finish = self.red.register_script(FINISH)
+        self._renew = self.red.register_script(RENEW)
 
-    def _mutex(self, conversation_id: Text) -> Lock:
-        # NUL cannot appear in a conversation id (the channels refuse it), so no key clashes.
-        return self.red.lock(
-            f"{self.key_prefix}{conversation_id}\0mutex",
-            timeout=MUTEX_SECONDS,
-            sleep=0.002,
-            blocking_timeout=MUTEX_SECONDS,
-        )
+    def _key(self, conversation_id: Text) -> str:
+        return self.key_prefix + conversation_id
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        with self._mutex(conversation_id):
-            return super().issue_ticket(conversation_id, lock_lifetime)
+        key = self._key(conversation_id)
+        return int(self._issue(keys=[key], args=[conversation_id, time.time(), lock_lifetime]))
 
     def update_lock(self, conversation_id: Text) -> None:
-        with self._mutex(conversation_id):
-            super().update_lock(conversation_id)
+        key = self._key(conversation_id)
+        self._finish(keys=[key], args=[conversation_id, time.time(), -1])
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
-        with self._mutex(conversation_id):
-            super().cleanup(conversation_id, ticket_number)
+        key = self._key(conversation_id)
+        self._finish(keys=[key], args=[conversation_id, time.time(), ticket_number])
 
     def renew(self, conversation_id: Text, ticket_number: int, lifetime: float) -> bool:
         """Push a ticket's expiry ``lifetime`` seconds ahead; False when it is gone."""
-        with self._mutex(conversation_id):
-            ticket_lock = self.get_lock(conversation_id)
-            ticket = next(
-                (
-                    t
-                    for t in (ticket_lock.tickets if ticket_lock else ())
-                    if t.number == ticket_number
-                ),
-                None,
-            )
-            if ticket is None:
-                return False
-            ticket.expires = time.time() + lifetime
-            self.save_lock(ticket_lock)
-            return True
+        key = self._key(conversation_id)
+        args = [conversation_id, time.time(), ticket_number, lifetime]
+        return bool(self._renew(keys=[key], args=args))
 
     async def _keep_alive(self, conversation_id: Text, ticket_number: int, lifetime: float) -> None:
         while True:
