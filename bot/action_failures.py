@@ -26,6 +26,7 @@ from knowledge.profile import current_profile
 logger = logging.getLogger(__name__)
 problems = RateLimitedLog(logger)
 RASA_ACTION_LOGGER = "rasa.core.actions.action"
+SDK_LOGGER = "rasa_sdk.endpoint"
 _run_remote = RemoteAction.run
 
 
@@ -64,9 +65,28 @@ class _DropsPerFailureLines(logging.Filter):
         return not str(record.msg).startswith("Failed to run custom action")
 
 
+class _OneLinePerFailure(logging.Filter):
+    """The action server's traceback for each failed action, as one rate-limited line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._interval = RateLimitedLog(logger)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info or record.exc_info[1] is None:
+            return True
+        self._interval.warning(
+            "action server", "Custom action failed: %s", _reason(record.exc_info[1])
+        )
+        return False
+
+
 def install() -> None:
-    """Answer failed custom actions; leave Rasa's per-failure error lines out."""
+    """Answer failed custom actions; Rasa's per-failure lines and the action server's
+    tracebacks become one rate-limited line each."""
     RemoteAction.run = run_or_apologise
-    action_logger = logging.getLogger(RASA_ACTION_LOGGER)
-    if not any(isinstance(f, _DropsPerFailureLines) for f in action_logger.filters):
-        action_logger.addFilter(_DropsPerFailureLines())
+    filters = ((RASA_ACTION_LOGGER, _DropsPerFailureLines), (SDK_LOGGER, _OneLinePerFailure))
+    for name, kind in filters:
+        named = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in named.filters):
+            named.addFilter(kind())

@@ -17,7 +17,9 @@ from rasa.core.agent import Agent
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.log_utils import configure_structlog
+from sqlalchemy.exc import OperationalError
 
+from bot import action_failures
 from bot.busy import busy_text
 from tests.conftest import start_servers
 from tests.servers import Servers
@@ -92,3 +94,16 @@ async def test_button_payloads_are_not_read_as_templates(
         message = await nlg.generate("utter_ask_account_topic", tracker, "rest")
     assert message["buttons"][0]["payload"] == '/inform_account{"account_topic":"create"}'
     assert not [r for r in caplog.records if "interpolator" in r.name]
+
+
+def test_action_server_tracebacks_become_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    action_failures.install()
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            try:
+                raise OperationalError("select", {}, Exception("database is locked"))
+            except OperationalError:
+                logging.getLogger("rasa_sdk.endpoint").exception("Exception occurred")
+    lines = [r for r in caplog.records if r.name in ("rasa_sdk.endpoint", "bot.action_failures")]
+    assert [r.getMessage() for r in lines] == ["Custom action failed: OperationalError"]
+    assert not any(r.exc_info for r in lines)
