@@ -11,6 +11,7 @@ from knowledge.models import Procedure
 from knowledge.profile import ProvinceProfile, load_profile
 from knowledge.query import (
     names_something,
+    naming_words,
     only_names_a_variant,
     search_query,
     variant_markers,
@@ -18,7 +19,7 @@ from knowledge.query import (
 )
 from knowledge.search import RECALL_WEIGHT, SearchHit
 from knowledge.store import KnowledgeBase
-from knowledge.text.normalize import fold
+from knowledge.text.normalize import fold, words
 from knowledge.text.sentences import (
     need_phrases,
     sentence_spans,
@@ -45,6 +46,11 @@ RECALL_PER_WORD = 0.15  # ...this much per syllable, up to STORY_RECALL
 NEED_WEIGHT = 0.95  # "tôi muốn [nhập khẩu cho con]": what the citizen wants done
 ASIDE = 0.92  # a story sentence that does not say what the citizen wants counts less
 SINGLE = 0.5  # the only plausible procedure, this good, is answered rather than asked about
+# A message that names no procedure clearly is a follow-up on the one in focus when its few words
+# name nothing the search knows ("ok vậy hết bao nhiêu tiền"), or when most of its words are in
+# the focus's own record ("cần giấy khám sức khỏe không" after the driving licence).
+FEW_WORDS = 2
+IN_RECORD = 0.6
 
 
 @lru_cache(maxsize=1)
@@ -161,6 +167,32 @@ def variant_of(focus: Procedure, request_kinds: List[str]) -> Procedure:
     return focus
 
 
+def record_phrases(procedure: Procedure) -> frozenset:
+    """The folded words and word pairs of a procedure's record: names, cases, documents,
+    agency, conditions (Vietnamese words are mostly two syllables: pairs say what is meant)."""
+    parts = [procedure.name, procedure.short_name, procedure.agency, procedure.where_to_submit]
+    parts += [procedure.conditions, *(procedure.aliases or [])]
+    for case in procedure.cases:
+        parts.append(case.name)
+        parts += [document.name for document in case.documents]
+    phrases = set()
+    for part in filter(None, parts):
+        folded = [fold(w.text) for w in words(part)]
+        phrases.update(folded)
+        phrases.update(" ".join(pair) for pair in zip(folded, folded[1:], strict=False))
+    return frozenset(phrases)
+
+
+def follows_up(query: str, focus: Procedure, top: float) -> bool:
+    """Whether a message that names no procedure clearly asks about the one in focus."""
+    content = naming_words(query)
+    if len(content) <= FEW_WORDS and top < SUGGEST:
+        return True
+    phrases = [" ".join(pair) for pair in zip(content, content[1:], strict=False)] or content
+    known = record_phrases(focus)
+    return top < CONFIDENT and sum(p in known for p in phrases) >= IN_RECORD * len(phrases)
+
+
 def resolve(
     text: str, focus_code: Optional[str], request_kinds: Optional[List[str]] = None
 ) -> Resolution:
@@ -197,8 +229,12 @@ def resolve(
         return Resolution(candidates=close, query=query)
     if len(close) == 1 and top >= SINGLE and not focus_code:
         return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
-    if focus_code and (not names_something(query) or any(h.code == focus_code for h in close)):
-        return Resolution(kb.procedure(focus_code), query=query)
+    if focus is not None and (
+        not names_something(query)
+        or any(h.code == focus_code for h in close)
+        or follows_up(query, focus, top)
+    ):
+        return Resolution(focus, query=query)
     return Resolution(candidates=close, query=query)
 
 
