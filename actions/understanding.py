@@ -62,11 +62,27 @@ class Message:
         if from_intent and from_intent not in cues and (not cues or self.confidence >= SURE_INTENT):
             cues.insert(0, from_intent)
         specific = [c for c in cues if c not in GENERAL]
+        if self.asks_whether() and "eligibility" not in specific:
+            specific.append("eligibility")
         if specific:
             return specific
         if WEAK_ELIGIBILITY in cues:
             return ["eligibility"]
         return cues
+
+    def asks_whether(self) -> bool:
+        """Whether a yes/no question of the message holds no aspect cue: "có bị xóa thường trú
+        không" asks whether (eligibility), "có mất phí không" asks the fee."""
+        cues = [
+            e
+            for e in self.entities
+            if e.get("entity") == "aspect" and e.get("value") not in GENERAL
+        ]
+        return any(
+            not any(c["start"] < w["end"] and w["start"] < c["end"] for c in cues)
+            for w in self.entities
+            if w.get("entity") == "whether" and "start" in w
+        )
 
     def procedure_text(self) -> str:
         """The text with the words that ask an aspect blanked ("chi phí", "hồ sơ gồm", "ở
