@@ -151,6 +151,19 @@ async def test_a_follow_up_aspect_during_a_choice_is_kept_and_the_choice_asked_a
     assert found["pending_aspects"] == ["processing_time"]
 
 
+async def test_an_aspect_asked_while_the_options_are_shown_leaves_them_to_the_form() -> None:
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        "lam online dc ko a",
+        "ask_online",
+        pending_choice=passport_choice(["overview"]),
+        choice_kind="procedure",
+    )
+    assert messages == []  # the form asks the same options again, nothing said before them
+    assert slot(events, "pending_choice")["options"] == passport_choice([])["options"]
+    assert slot(events, "pending_aspects") == ["online"]
+
+
 async def test_a_question_about_another_procedure_ends_the_choice() -> None:
     _, found = await extract_choice(
         "thế còn đăng ký khai sinh thì sao", "ask_overview", pending_choice=passport_choice([])
