@@ -14,7 +14,7 @@ from actions.handoff import staff_online
 from actions.procedure_answers import respond
 from actions.understanding import Message
 from knowledge import render
-from knowledge.query import search_query
+from knowledge.query import asks_for_a_procedure, search_query
 
 FAILURES_BEFORE_HANDOFF = 2
 
@@ -69,8 +69,10 @@ class ActionDefaultFallback(Action):
         message = Message.latest(tracker)
         text = message.procedure_text()
         hits = ranked(text) if search_query(text) else []
-        if hits and hits[0].score >= SUGGEST:
-            return respond(dispatcher, tracker)  # a procedure question the classifier doubted
+        if (hits and hits[0].score >= SUGGEST) or asks_for_a_procedure(text):
+            # a procedure question the classifier doubted (found, or "not found" with the
+            # closest ones and the hotline)
+            return respond(dispatcher, tracker)
         failures = int(tracker.get_slot("failed_turns") or 0) + 1
         if failures < FAILURES_BEFORE_HANDOFF:
             dispatcher.utter_message(response="utter_ask_rephrase")

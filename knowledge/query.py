@@ -143,6 +143,23 @@ def naming_words(query: str) -> List[str]:
     return kept
 
 
+@lru_cache(maxsize=1)
+def _procedure_heads() -> Tuple[Tuple[str, ...], ...]:
+    data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    return tuple(tuple(w.text.lower() for w in words(h)) for h in data.get("procedure_heads") or [])
+
+
+def asks_for_a_procedure(text: str) -> bool:
+    """Whether ``text`` has a word that says it is about a procedure ("giấy phép", "thủ tục",
+    "đăng ký"...), matched accent-aware, besides other words that name what."""
+    typed = [w.text.lower() for w in words(text)]
+    for head in _procedure_heads():
+        for at in range(len(typed) - len(head) + 1):
+            if all(map(_same_word, typed[at : at + len(head)], head)):
+                return len(naming_words(text)) > len(head)
+    return False
+
+
 def names_something(query: str) -> bool:
     """Whether a procedure query has a word that could name a procedure: "nộp online được
     không" names nothing and keeps the procedure in focus."""

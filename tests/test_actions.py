@@ -444,3 +444,14 @@ async def test_a_new_unknown_procedure_is_not_answered_with_the_one_in_focus(tex
 async def test_a_not_found_answer_does_not_repeat_a_phone_number() -> None:
     messages, _ = await run(ActionAnswerProcedure(), "xin visa đi Nhật gọi 0912345678 cần gì")
     assert "0912345678" not in text_of(messages) and "678" in text_of(messages)
+
+
+async def test_a_doubted_request_for_an_unknown_procedure_gets_not_found_and_the_hotline() -> None:
+    messages, _ = await run(ActionDefaultFallback(), "giấy phép bán lẻ rượu", "nlu_fallback")
+    answer = text_of(messages)
+    assert "chưa tìm thấy thủ tục" in answer and "1022" in answer
+
+
+async def test_small_talk_the_classifier_doubted_is_asked_to_rephrase() -> None:
+    messages, _ = await run(ActionDefaultFallback(), "hôm nay trời đẹp quá", "nlu_fallback")
+    assert messages[0]["response"] == "utter_ask_rephrase"
