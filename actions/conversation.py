@@ -69,9 +69,10 @@ class ActionDefaultFallback(Action):
         message = Message.latest(tracker)
         text = message.procedure_text()
         hits = ranked(text) if search_query(text) else []
-        if (hits and hits[0].score >= SUGGEST) or asks_for_a_procedure(text):
+        tells_the_case = message.states_a_case() and tracker.get_slot("procedure_code")
+        if (hits and hits[0].score >= SUGGEST) or asks_for_a_procedure(text) or tells_the_case:
             # a procedure question the classifier doubted (found, or "not found" with the
-            # closest ones and the hotline)
+            # closest ones and the hotline), or the case of the procedure in focus told
             return respond(dispatcher, tracker)
         failures = int(tracker.get_slot("failed_turns") or 0) + 1
         if failures < FAILURES_BEFORE_HANDOFF:

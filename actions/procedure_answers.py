@@ -188,11 +188,14 @@ def _buttons(choice: PendingChoice) -> List[Dict[str, Any]]:
 
 def _aspects_for(message: Message, tracker: Tracker) -> List[str]:
     """The aspects to answer: those asked; those left pending when the message asks nothing
-    narrower (it names the procedure the bot asked for); else an overview."""
+    narrower (it names the procedure the bot asked for); the documents when it only tells the
+    case of the procedure in focus; else an overview."""
     asked = message.aspects()
     pending = list(tracker.get_slot("pending_aspects") or [])
     if pending and asked in ([], ["overview"]):
         return pending
+    if not asked and message.states_a_case() and tracker.get_slot("procedure_code"):
+        return ["documents"]  # "e là mẹ, cháu 16 tuổi" after an answer: the case's documents
     return asked or ["overview"]
 
 

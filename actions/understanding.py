@@ -22,6 +22,8 @@ WEAK_ELIGIBILITY = "maybe_eligibility"
 GENERAL = ("overview", WEAK_ELIGIBILITY)
 # An intent this sure of its aspect adds it to the cues ("bao nhiêu" reads as a fee only then).
 SURE_INTENT = 0.8
+# Entities that tell which case of a procedure applies.
+CASE_FACTS = ("relation", "age", "nationality", "residence")
 
 
 @dataclass
@@ -92,6 +94,11 @@ class Message:
             if entity.get("entity") == "aspect" and "start" in entity and "end" in entity:
                 chars[entity["start"] : entity["end"]] = " " * (entity["end"] - entity["start"])
         return "".join(chars)
+
+    def states_a_case(self) -> bool:
+        """Whether the message tells who or what the procedure is for ("e là mẹ, cháu 16
+        tuổi", "người nước ngoài", "nhà thuê"): facts that pick a case of its documents."""
+        return any(e.get("entity") in CASE_FACTS for e in self.entities)
 
     def values(self, entity: str) -> List[str]:
         """The values of one entity in the message."""

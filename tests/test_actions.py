@@ -455,3 +455,11 @@ async def test_a_doubted_request_for_an_unknown_procedure_gets_not_found_and_the
 async def test_small_talk_the_classifier_doubted_is_asked_to_rephrase() -> None:
     messages, _ = await run(ActionDefaultFallback(), "hôm nay trời đẹp quá", "nlu_fallback")
     assert messages[0]["response"] == "utter_ask_rephrase"
+
+
+async def test_the_case_told_after_an_answer_gets_that_cases_documents() -> None:
+    messages, events = await run(
+        ActionDefaultFallback(), "về ở với ông bà ngoại", "nlu_fallback", procedure_code=RESIDENCE
+    )
+    assert "Hồ sơ" in text_of(messages)
+    assert slot(events, "last_answer")["aspects"] == ["documents"]
