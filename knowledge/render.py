@@ -223,11 +223,13 @@ def online(procedure: Procedure, profile: ProvinceProfile) -> str:
     if procedure.online_level != "khong":
         lines.append(VNEID_LOGIN)
         if procedure.portal_url:
-            lines.append(f"Nộp trực tuyến tại: {procedure.portal_url}")
+            lines.append(
+                f"Nộp trực tuyến tại: {inline_link('trang nộp hồ sơ', procedure.portal_url)}"
+            )
         if profile.portal_url:
-            lines.append(f"Cổng dịch vụ công {profile.name}: {profile.portal_url}")
+            lines.append(inline_link(f"Cổng dịch vụ công {profile.name}", profile.portal_url))
         if profile.one_stop_url:
-            lines.append(f"Hệ thống một cửa {profile.name}: {profile.one_stop_url}")
+            lines.append(inline_link(f"Hệ thống một cửa {profile.name}", profile.one_stop_url))
     return _join(*lines, *_missing(procedure, "trực tuyến"), source_line(procedure))
 
 
@@ -407,7 +409,7 @@ def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
     if procedure.where_to_submit:
         lines.append(f"- Nơi nộp: {procedure.where_to_submit}")
     if any(c.method == "online" for c in procedure.channels) and procedure.portal_url:
-        lines.append(f"- Nộp trực tuyến: {procedure.portal_url}")
+        lines.append(f"- Nộp trực tuyến: {inline_link('trang nộp hồ sơ', procedure.portal_url)}")
     if "Cấp tỉnh" in procedure.levels and profile.one_stop_centres:
         centre = profile.one_stop_centres[0]
         lines.append(f"Tại {profile.name}: {centre.name}, {centre.address}.")
