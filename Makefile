@@ -12,6 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: bench-channels vendor-js
 .PHONY: bench-catalogue
 .PHONY: bench-console
+.PHONY: soak
 .PHONY: eval
 
 run: venv train
@@ -78,6 +79,11 @@ bench-catalogue: venv
 # The staff console over a large ticket history: request latency, live-update delay, figures.
 bench-console: venv
 	$(PY) -m bench.console
+
+# Reliability: concurrent citizens on REST, Zalo and Messenger while the action server is
+# killed, each database locked and Rasa restarted (127.0.0.1 only; about 4 minutes).
+soak: venv train
+	$(PY) -m bench.soak
 
 # The web widget's socket.io client is vendored (bot/web/vendor); this refreshes it from npm.
 SOCKET_IO_CLIENT := 4.8.4

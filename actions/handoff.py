@@ -17,8 +17,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import knowledge, profile
+from bot.handoff.spool import CallbackSpool
 from bot.handoff.store import HandoffStore
 from bot.privacy import mask_personal_numbers, redact
 from knowledge import render
@@ -34,6 +36,7 @@ REASONS = {
     "step_stuck": "stuck",
 }
 _store: Optional[HandoffStore] = None
+_spool: Optional[CallbackSpool] = None
 
 
 def store() -> HandoffStore:
@@ -42,6 +45,21 @@ def store() -> HandoffStore:
     if _store is None:
         _store = HandoffStore.open()
     return _store
+
+
+def spool() -> CallbackSpool:
+    """Call-back requests kept while the database is unavailable (once per process); kept
+    requests left by an earlier process are written in the background."""
+    global _spool
+    if _spool is None:
+        _spool = CallbackSpool.from_env()
+        if _spool.waiting():
+            _spool.flush_in_background(_write_callback)
+    return _spool
+
+
+def _write_callback(**request: str) -> None:
+    store().request_callback(**request)
 
 
 def staff_online() -> bool:
@@ -192,12 +210,18 @@ class ActionStoreCallback(Action):
     ) -> List[EventType]:
         phone = tracker.get_slot("callback_phone")
         reason = tracker.get_slot("handoff_reason") or "asked"
-        store().request_callback(
-            tracker.sender_id,
-            phone,
-            tracker.get_latest_input_channel() or "rest",
-            summary(tracker, reason),
-        )
+        request = {
+            "sender_id": tracker.sender_id,
+            "phone": phone,
+            "channel": tracker.get_latest_input_channel() or "rest",
+            "summary": summary(tracker, reason),
+        }
+        kept = spool()  # also picks up requests kept before a restart
+        try:
+            store().request_callback(**request)
+        except SQLAlchemyError:  # kept, and written when the database is back
+            kept.keep(request)
+            kept.flush_in_background(_write_callback)
         province = profile()
         when = (
             "ngay khi có cán bộ rảnh"

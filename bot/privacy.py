@@ -1,8 +1,10 @@
 """Personal numbers and secrets in citizens' messages: detection, masking and redaction.
 
-- Identity numbers (12-digit căn cước / CCCD, 9-digit CMND) and Vietnamese phone numbers are
-  masked to their last three digits wherever a message is stored or logged.
-- Passwords and OTP codes are never stored: a message that shares one has the secret replaced.
+- Identity numbers (12-digit căn cước / CCCD, 9-digit CMND), Vietnamese phone numbers and bank
+  account numbers (after "số tài khoản", "stk", ...) are masked to their last three digits
+  wherever a message is stored or logged.
+- Passwords and OTP codes are never stored: a message that shares one has the secret replaced
+  ("otp 482913", "otp482913", "482913 là mã OTP của tôi", "mã otp là 4 8 2 9 1 3").
 """
 
 from __future__ import annotations
@@ -29,14 +31,31 @@ _SECRET_WORDS = r"(?:otp|ma xac (?:thuc|nhan|minh)|mat khau|mk|pass(?:word)?|ma 
 _SECRET = re.compile(
     rf"\b{_SECRET_WORDS}\b(?:\s+(?:cua\s+)?(?:toi|em|minh|anh|chi)\b)?"
     r"(?:\s*(?:la|:|=|moi|vua nhan)\s*|\s+)"
+    # Digits typed one by one: "4 8 2 9 1 3".
+    r"(?P<secret>\d(?:\s\d){3,7}(?!\S)"
     # A secret has a digit or a symbol (VNeID passwords must): "quên mật khẩu rồi" has none.
-    r"(?P<secret>(?=\S*(?:\d|[^\w\s]))[^\s.,;!?]\S{2,63}(?:\s\d{1,8})*)",
+    r"|(?=\S*(?:\d|[^\w\s]))[^\s.,;!?]\S{2,63}(?:\s\d{1,8})*)",
+)
+# "otp482913": the code glued to the word.
+_GLUED_SECRET = re.compile(rf"\b{_SECRET_WORDS}(?P<secret>\d{{4,8}})\b")
+# "482913 là mã OTP của tôi": the code first.
+_SECRET_FIRST = re.compile(
+    rf"(?<![\d.,])(?P<secret>\d(?:[ .-]?\d){{3,7}})\s*(?:la|:|=)?\s*(?:ma\s+)?{_SECRET_WORDS}\b"
+)
+_SECRETS = (_SECRET, _GLUED_SECRET, _SECRET_FIRST)
+# "số tài khoản 0123 4567 89", "stk: 190355556666", "tk vietcombank 0071000123456"
+_BANK_ACCOUNT = re.compile(
+    r"\b(?:so tai khoan|stk|tai khoan ngan hang|tk ngan hang|tk)\b[^\d\n]{0,30}?"
+    rf"{_START}(?P<number>\d(?:[ .-]?\d){{5,18}}){_END}"
 )
 
 
+def _last_three(number: str) -> str:
+    return MASK + re.sub(r"\D", "", number)[-3:]
+
+
 def _keep_last_three(match: re.Match) -> str:
-    digits = re.sub(r"\D", "", match.group())
-    return MASK + digits[-3:]
+    return _last_three(match.group())
 
 
 def is_phone_number(text: str) -> bool:
@@ -45,15 +64,29 @@ def is_phone_number(text: str) -> bool:
 
 
 def mask_personal_numbers(text: str) -> str:
-    """Mask identity and phone numbers, keeping their last three digits."""
+    """Mask identity, phone and bank account numbers, keeping their last three digits."""
+    for start, end in reversed(_spans(text, (_BANK_ACCOUNT,), "number")):
+        text = text[:start] + _last_three(text[start:end]) + text[end:]
     return _ID_NUMBER.sub(_keep_last_three, _PHONE.sub(_keep_last_three, text))
 
 
-def _secret_spans(text: str) -> List[Tuple[int, int]]:
+def _spans(text: str, patterns: Tuple[re.Pattern, ...], group: str) -> List[Tuple[int, int]]:
+    """The spans of ``group`` in the folded text, merged, without overlaps, in order."""
     folded = fold(text)  # one character for one in NFC text
     if len(folded) != len(text):
         return []
-    return [m.span("secret") for m in _SECRET.finditer(folded)]
+    found = sorted(m.span(group) for pattern in patterns for m in pattern.finditer(folded))
+    merged: List[Tuple[int, int]] = []
+    for start, end in found:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _secret_spans(text: str) -> List[Tuple[int, int]]:
+    return _spans(text, _SECRETS, "secret")
 
 
 def shares_secret(text: str) -> bool:

@@ -15,27 +15,45 @@
   and formatted its inputs (messages, trackers) into a debug string that is then dropped. The
   subgraph is now kept per target list, nothing is formatted, and the nodes run in dependency
   order without dask's scheduler (``bot.graph_run``).
-- Log records are redacted as they are created: identity and phone numbers masked, passwords
-  and one-time codes removed (``bot.privacy``), whatever library writes them.
+- A failed custom action left the citizen without an answer (and a failed session start, the
+  conversation mute for two hours): ``bot.action_failures``.
+- Button payloads in domain responses (``/inform{"slot":"value"}``) were read as templates:
+  one logged error per button shown. They are now left as written.
+- Rasa's ``FailSafeTrackerStore`` answered a conversation it could not read with a new, empty
+  one (the context lost, and the stored conversation then overwritten out of order). A
+  ``ConversationStoreUnavailable`` now reaches the channel, which answers the polite "busy"
+  message (``bot.tracker_store`` keeps what it could not write).
+- Log records are redacted as they are created, exception text included
+  (``bot.log_redaction``), whatever library writes them.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Optional, Text, Type
 
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
-from bot import action_client, action_response, graph_run, rule_lookup
-from bot.privacy import redact
+from bot import (
+    action_client,
+    action_failures,
+    action_response,
+    graph_run,
+    log_redaction,
+    rule_lookup,
+)
+from bot.tracker_store import ConversationStoreUnavailable
 
 _resolve_by_type_uncached = Event.resolve_by_type
+_fill_response_with_payloads = TemplatedNaturalLanguageGenerator._fill_response
 _event_types: Dict[Text, Type[Event]] = {}
 
 
@@ -63,20 +81,30 @@ def _resolve_event_type(
     return _resolve_by_type_uncached(type_name, default)
 
 
-def _redacting(factory: Any) -> Any:
-    if getattr(factory, "redacts", False):
-        return factory
+async def _retrieve_or_refuse(
+    self: FailSafeTrackerStore, sender_id: Text
+) -> Optional[DialogueStateTracker]:
+    try:
+        return await self._tracker_store.retrieve(sender_id)
+    except ConversationStoreUnavailable:
+        raise
+    except Exception as error:  # noqa: BLE001 - as Rasa: other stores' errors are logged
+        self.on_tracker_store_retrieve_error(error)
+        return None
 
-    def create_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = factory(*args, **kwargs)
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        return record
 
-    create_record.redacts = True  # type: ignore[attr-defined]
-    return create_record
+def _fill_response(
+    self: TemplatedNaturalLanguageGenerator,
+    response: Dict[Text, Any],
+    filled_slots: Optional[Dict[Text, Any]] = None,
+    **kwargs: Any,
+) -> Dict[Text, Any]:
+    buttons = [b for b in response.get("buttons") or () if isinstance(b, dict) and "payload" in b]
+    payloads = [button.pop("payload") for button in buttons]
+    filled = _fill_response_with_payloads(self, response, filled_slots, **kwargs)
+    for button, payload in zip(buttons, payloads, strict=True):
+        button["payload"] = payload
+    return filled
 
 
 def _run_graph(
@@ -101,9 +129,12 @@ def _run_graph(
 
 def install() -> None:
     """Apply the fixes (idempotent)."""
-    logging.setLogRecordFactory(_redacting(logging.getLogRecordFactory()))
+    log_redaction.install()
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_event_type)
     DaskGraphRunner.run = _run_graph
+    FailSafeTrackerStore.retrieve = _retrieve_or_refuse
+    TemplatedNaturalLanguageGenerator._fill_response = _fill_response
     rule_lookup.install()
     action_client.install()
+    action_failures.install()

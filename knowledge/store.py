@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.curated import CURATED_DIR, read_curated, to_model
@@ -23,6 +25,8 @@ def database_url() -> str:
 
 
 WRITE_LOCK_OPTION = "sqlite_write_lock"
+READ_WAIT_MS = 1000
+WRITE_WAIT_MS = 5000
 
 
 def lock_for_writing(session: Session) -> None:
@@ -33,9 +37,18 @@ def lock_for_writing(session: Session) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets foreign keys, its folder created and working savepoints."""
+    """An engine; SQLite gets foreign keys, its folder created and working savepoints.
+
+    A SQLite file is created here only (first use); connections open it read-write and never
+    create it, so a database moved away while the servers run is an error, not a new empty one.
+    """
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        parsed = make_url(url)
+        path = Path(parsed.database or "")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(path).close()
+        read_write = {**parsed.query, "mode": "rw", "uri": "true"}
+        url = parsed.set(database=f"file:{quote(str(path))}", query=read_write)
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
 
@@ -49,6 +62,10 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(connection) -> None:  # type: ignore[no-untyped-def]
             immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION)
+            # A locked database: a reader gives up at once (the citizen is answered politely),
+            # a writer waits a little for the other writer.
+            wait_ms = WRITE_WAIT_MS if immediate else READ_WAIT_MS
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

@@ -14,14 +14,16 @@ export STAFF_BRIDGE_TOKEN="${STAFF_BRIDGE_TOKEN:-$(head -c 24 /dev/urandom | od 
 # Rasa calls the action server on ACTIONS_PORT: the endpoints file for this run says so.
 sed "s#http://localhost:5055/webhook#http://localhost:$ACTIONS_PORT/webhook#" endpoints.yml > var/endpoints.yml
 
-.venv/bin/python -m bot.serve run actions --actions actions --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
+# Each server runs under scripts/supervise.py, which restarts it when it crashes.
+supervise=(.venv/bin/python scripts/supervise.py)
+"${supervise[@]}" actions -- .venv/bin/python -m bot.serve run actions --actions actions --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
 actions_pid=$!
 # The HTTP API is on for the readiness check only, behind a token made for this run.
 token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-.venv/bin/python -m bot.serve run --model models/current.tar.gz --enable-api --auth-token "$token" --cors "*" \
+"${supervise[@]}" rasa -- .venv/bin/python -m bot.serve run --model models/current.tar.gz --enable-api --auth-token "$token" --cors "*" \
   --credentials credentials.yml --endpoints var/endpoints.yml --port "$RASA_PORT" > var/rasa.log 2>&1 &
 rasa_pid=$!
-.venv/bin/python -m bot.console.app --port "$CONSOLE_PORT" > var/console.log 2>&1 &
+"${supervise[@]}" console -- .venv/bin/python -m bot.console.app --port "$CONSOLE_PORT" > var/console.log 2>&1 &
 console_pid=$!
 trap 'kill $actions_pid $rasa_pid $console_pid 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 

@@ -51,47 +51,12 @@ class Servers:
         config["action_endpoint"]["url"] = f"http://127.0.0.1:{self.actions_port}/webhook"
         config["tracker_store"]["db"] = str(self.conversations_db)
         endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
-        bin_dir = Path(sys.executable).parent
+        self.workdir = workdir
+        self.env = env
         self.logs = [open(workdir / "actions.log", "wb"), open(workdir / "rasa.log", "wb")]
         self.processes = [
-            subprocess.Popen(
-                [
-                    str(bin_dir / "rasa"),
-                    "run",
-                    "actions",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(self.actions_port),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=self.logs[0],
-                stderr=subprocess.STDOUT,
-            ),
-            subprocess.Popen(
-                [
-                    str(bin_dir / "python"),
-                    "-m",
-                    "bot.serve",
-                    "run",
-                    "--model",
-                    str(MODEL),
-                    "--enable-api",
-                    "--auth-token",
-                    self.token,
-                    "--credentials",
-                    str(ROOT / "credentials.yml"),
-                    "--endpoints",
-                    str(endpoints),
-                    "--port",
-                    str(self.rasa_port),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=self.logs[1],
-                stderr=subprocess.STDOUT,
-            ),
+            self._start_actions(),
+            self._start_rasa(endpoints),
         ]
 
         def ready() -> bool:
@@ -103,6 +68,58 @@ class Servers:
             return True
 
         wait_until(ready, 240, "Rasa and the action server")
+
+    def _start_rasa(self, endpoints: Path) -> subprocess.Popen:
+        self.endpoints = endpoints
+        command = [sys.executable, "-m", "bot.serve", "run", "--model", str(MODEL)]
+        command += ["--enable-api", "--auth-token", self.token]
+        command += ["--credentials", str(ROOT / "credentials.yml")]
+        command += ["--endpoints", str(endpoints), "--port", str(self.rasa_port)]
+        return subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self.logs[1], stderr=subprocess.STDOUT
+        )
+
+    def restart_rasa(self) -> None:
+        """Stop the Rasa server and start it again on its port; wait until it answers."""
+        import urllib.request
+
+        self.processes[1].terminate()
+        try:
+            self.processes[1].wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.processes[1].kill()
+        self.processes[1] = self._start_rasa(self.endpoints)
+        status = f"{self.url}/status?token={self.token}"
+        wait_until(lambda: urllib.request.urlopen(status, timeout=2), 240, "the Rasa server")
+
+    def _start_actions(self) -> subprocess.Popen:
+        """The action server as deployed (``bot.serve``: log redaction included)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.serve", "run", "actions", "--actions", "actions"]
+            + ["--port", str(self.actions_port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.logs[0],
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop_actions(self) -> None:
+        """Kill the action server (an outage)."""
+        self.processes[0].kill()
+        self.processes[0].wait(timeout=20)
+
+    def restart_actions(self) -> None:
+        """Start the action server again on its port and wait until it answers."""
+        import urllib.request
+
+        self.processes[0] = self._start_actions()
+        health = f"http://127.0.0.1:{self.actions_port}/health"
+        wait_until(lambda: urllib.request.urlopen(health, timeout=2), 120, "the action server")
+
+    def rasa_log(self) -> str:
+        """What Rasa has logged so far."""
+        self.logs[1].flush()
+        return (self.workdir / "rasa.log").read_text(encoding="utf-8", errors="replace")
 
     @property
     def url(self) -> str:

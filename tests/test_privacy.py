@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import runtime
@@ -96,5 +96,72 @@ def test_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
             logging.getLogger("test").info("message from %s: %s", "0912345678", "otp 482913")
         assert "0912345678" not in caplog.text and "482913" not in caplog.text
         assert "•••678" in caplog.text
+    finally:
+        logging.setLogRecordFactory(previous)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("otp482913", "482913"),
+        ("482913 là mã OTP của tôi", "482913"),
+        ("ma otp cua minh la 4 8 2 9 1 3", "4 8 2 9 1 3"),
+    ],
+)
+def test_one_time_codes_in_every_form_are_removed(text: str, secret: str) -> None:
+    assert shares_secret(text)
+    assert secret not in redact(text) and SECRET_MASK in redact(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("số tài khoản 0123 4567 89 ngân hàng ACB", "số tài khoản •••789 ngân hàng ACB"),
+        ("stk: 190355556666", "stk: •••666"),
+        ("tk vietcombank 0071000123456", "tk vietcombank •••456"),
+    ],
+)
+def test_bank_accounts_keep_only_their_last_digits(text: str, masked: str) -> None:
+    assert redact(text) == masked
+
+
+def test_metadata_session_start_and_staff_replies_are_stored_masked(tmp_path: Path) -> None:
+    db = tmp_path / "conversations.db"
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
+    personal = {"phone": "0912345678", "cccd": "048090123456", "nested": ["stk 190355556666"]}
+    tracker = DialogueStateTracker.from_events(
+        "citizen",
+        [
+            SessionStarted(metadata=personal),
+            SlotSet("session_started_metadata", personal),
+            UserUttered(
+                "xin chào",
+                parse_data={"text": "xin chào", "metadata": personal},
+                metadata=personal,
+            ),
+            BotUttered("Cán bộ sẽ gọi lại số 0912345678.", metadata={"staff": "Lan"}),
+        ],
+    )
+    asyncio.run(store.save(tracker))
+    rows = [json.loads(r[0]) for r in sqlite3.connect(db).execute("select data from events")]
+    stored = json.dumps(rows, ensure_ascii=False)
+    for raw in ("0912345678", "048090123456", "190355556666"):
+        assert raw not in stored
+    assert stored.count("•••678") >= 5 and "Lan" in stored
+
+
+def test_exception_text_and_dumps_in_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    previous = logging.getLogRecordFactory()
+    runtime.install()
+    try:
+        with caplog.at_level(logging.INFO):
+            try:
+                raise ValueError("tracker of 0912345678 with CCCD 048090123456")
+            except ValueError:
+                logging.getLogger("test").exception("action failed for %s", {"otp": "otp482913"})
+        text = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
+        for raw in ("0912345678", "048090123456", "482913"):
+            assert raw not in text
+        assert "•••456" in text
     finally:
         logging.setLogRecordFactory(previous)

@@ -321,7 +321,10 @@ def test_forged_stale_and_malformed_requests_get_4xx_and_reach_nobody(
     stale_ms = int(time.time() * 1000) - 3 * 3600 * 1000
     stale, stale_headers = zalo_event(user, "đăng ký khai sinh", "msg-stale-1", stale_ms)
     assert post(webhook(channel_servers), stale, stale_headers)[0] == 401
-    assert post(webhook(channel_servers), b"not json", headers)[0] == 400
+    assert post(webhook(channel_servers), b"not json", headers)[0] == 401  # signature first
+    broken = b'{"timestamp": "1", not json'
+    signed_broken = {"X-ZEvent-Signature": zalo_signature(broken, "1")}
+    assert post(webhook(channel_servers), broken, signed_broken)[0] == 400
     event = json.loads(body)
     del event["message"]["msg_id"]
     unsigned_id = json.dumps(event).encode()

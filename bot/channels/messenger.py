@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.ids import encodable, valid_id
 from bot.channels.shaping import (
     MORE_CHOICES,
     Limits,
@@ -64,6 +64,7 @@ from bot.channels.webhooks import (
     PlatformInput,
     body_too_large,
     masked,
+    parse_json,
     refuse,
     secrets_from_env,
 )
@@ -81,6 +82,7 @@ RETRIED_ERRORS = frozenset({1, 2, 4, 17, 32, 613})
 UNREACHABLE_USER_CODES = frozenset({551})
 UNREACHABLE_USER_SUBCODES = frozenset({(10, 2018278), (100, 2018001)})
 INVALID_TOKEN_ERROR = 190
+MAX_MESSAGE_ID_CHARS = 255
 
 
 def conversation_id(psid: str) -> str:
@@ -341,6 +343,8 @@ def _event(event: Any) -> Optional[Incoming]:
         return None
     if not isinstance(psid, (str, int)) or not isinstance(message_id, str) or not message_id:
         raise MalformedEvent("a message event without sender.id or mid")
+    if not valid_id(str(psid)) or not valid_id(message_id, MAX_MESSAGE_ID_CHARS):
+        raise MalformedEvent("sender.id or mid is not a usable id")
     return Incoming(str(psid), message_id, text if isinstance(text, str) else "")
 
 
@@ -398,14 +402,15 @@ class MessengerInput(PlatformInput):
             if not signature_valid(self.api.config.app_secret, request.body or b"", header):
                 logger.warning("Messenger webhook request refused: bad signature")
                 return refuse(401, "bad signature")
+            body = parse_json(request.body or b"")
+            if not isinstance(body, dict) or not encodable(body):
+                return refuse(400, "body must be a JSON object in UTF-8")
             try:
-                body = json.loads(request.body)
-                if not isinstance(body, dict):
-                    raise MalformedEvent("body must be a JSON object")
                 messages = incoming(body) if body.get("object") == "page" else []
-            except ValueError as error:  # MalformedEvent or bad JSON
+            except MalformedEvent as error:
                 return refuse(400, str(error))
-            fresh = [m for m in messages if self.seen.first_time(m.message_id)]
+            firsts = await self.first_deliveries(m.message_id for m in messages)
+            fresh = [m for m, first in zip(messages, firsts, strict=True) if first]
             for psid, own in _by_sender(fresh).items():
                 self.turns.start(
                     self._turns(on_new_message, self.output(), psid, own),

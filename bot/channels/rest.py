@@ -2,7 +2,8 @@
 
 Rasa's own RestInput accepts a request without a sender (every such client then shares one
 conversation) and answers an empty list, with status 200, when the bot fails. This one refuses
-malformed requests with a 4xx and tells the citizen, with a 503, that the system is busy.
+malformed requests with a 4xx and tells the citizen, with a 503, that the system is busy
+(after waiting up to 15 s for a conversation store that cannot be read).
 
 Messages that reach a REST conversation outside a request (a staff member's reply, the rating
 question after a handoff) wait in an outbox: the next reply to that sender starts with them, and
@@ -17,7 +18,9 @@ the next message), ``web_url`` (open its ``url``) or ``feedback`` (a 👍 / 👎
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections import defaultdict, deque
 from typing import Any, Awaitable, Callable, Deque, Dict, List, Text
 
@@ -26,17 +29,20 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.busy import busy_text
+from bot.channels.ids import MAX_ID_CHARS, encodable, valid_id
 from bot.channels.shaping import FEEDBACK, buttons_of, plain_links
+from bot.rate_limited_log import RateLimitedLog
+from bot.tracker_store import ConversationStoreUnavailable
 
 logger = logging.getLogger(__name__)
+problems = RateLimitedLog(logger)
 
 MAX_BODY_BYTES = 100_000
-MAX_SENDER_CHARS = 128
+MAX_SENDER_CHARS = MAX_ID_CHARS
 MAX_WAITING_PER_SENDER = 50
-BUSY = (
-    "Xin lỗi, hệ thống đang gặp sự cố nên chưa trả lời được. Tin nhắn của anh/chị đã được ghi "
-    "nhận; anh/chị vui lòng thử lại sau ít phút."
-)
+STORE_WAIT_SECONDS = 15.0
+STORE_RETRY_INTERVAL = 1.0
 
 
 class Outbox:
@@ -128,7 +134,7 @@ class RestInput(InputChannel):
         @rest.route("/outbox", methods=["GET"])
         async def outbox(request: Request) -> HTTPResponse:
             sender = request.args.get("sender", "")
-            if not sender or len(sender) > MAX_SENDER_CHARS:
+            if not valid_id(sender):
                 return _error(400, "'sender' query parameter is required")
             return response.json(self.outbox.collect(sender))
 
@@ -152,22 +158,43 @@ class RestInput(InputChannel):
                 metadata=body.get("metadata") if isinstance(body.get("metadata"), dict) else None,
             )
             try:
-                await on_new_message(message)
-            except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
-                logger.exception("REST message from %s failed", body["sender"])
-                return response.json([{"recipient_id": body["sender"], "text": BUSY}], status=503)
+                await _handle(on_new_message, message)
+            except Exception as error:  # noqa: BLE001 - one line; the citizen gets a polite reply
+                problems.warning("turn", "REST message failed: %s", type(error).__name__)
+                busy = [{"recipient_id": body["sender"], "text": busy_text()}]
+                return response.json(busy, status=503)
             return response.json(self.outbox.collect(body["sender"]) + collector.messages)
 
         return rest
+
+
+async def _handle(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage
+) -> None:
+    """Run the turn; while the conversation store cannot read the conversation, try again for
+    a few seconds (a short lock passes unnoticed) before the citizen is told to retry."""
+    deadline = time.monotonic() + STORE_WAIT_SECONDS
+    while True:
+        try:
+            await on_new_message(message)
+            return
+        except ConversationStoreUnavailable:
+            if time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(STORE_RETRY_INTERVAL)
 
 
 def _problem(body: Dict[str, Any]) -> str:
     """What is wrong with a request body, or "" when it is fine."""
     if not isinstance(body, dict):
         return "body must be a JSON object"
-    sender = body.get("sender")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        return f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters"
+    if not valid_id(body.get("sender")):
+        return (
+            f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters, "
+            "without control characters"
+        )
     if not isinstance(body.get("message"), str):
         return "'message' must be a string"
+    if not encodable(body):
+        return "the body must be valid UTF-8 text (no lone surrogates)"
     return ""

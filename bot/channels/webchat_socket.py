@@ -5,8 +5,9 @@ id, but it joins that room with ``sio.enter_room(...)`` without ``await``: pytho
 made ``AsyncServer.enter_room`` a coroutine, so the socket never joins and the replies (and later
 a staff member's messages) reach nobody. This channel joins the room properly, accepts only
 random-looking session ids (a guessable one would let a stranger read the conversation), ignores
-malformed messages, and tells the citizen politely when a turn fails. Replies, and messages
-pushed later (``get_output_channel()``), go out in the widget's format (``bot.channels.widget``).
+malformed messages (texts the store cannot keep included), and tells the citizen politely when
+a turn fails. Replies, and messages pushed later (``get_output_channel()``), go out in the
+widget's format (``bot.channels.widget``).
 Everything else is Rasa's.
 """
 
@@ -21,10 +22,13 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
-from bot.channels.rest import BUSY
+from bot.busy import busy_text
+from bot.channels.ids import encodable
 from bot.channels.widget import WidgetOutput
+from bot.rate_limited_log import RateLimitedLog
 
 logger = logging.getLogger(__name__)
+problems = RateLimitedLog(logger)
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_MESSAGE_CHARS = 100_000
@@ -73,10 +77,11 @@ class WebChatSocket(SocketIOInput):
                 return
             try:
                 await rasa_handler(sid, data)
-            except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
-                logger.exception("socket.io message failed")
+            except Exception as error:  # noqa: BLE001 - one line; the citizen gets a polite reply
+                problems.warning("turn", "socket.io message failed: %s", type(error).__name__)
                 room = data["session_id"] if self.session_persistence else sid
-                await sio.emit(self.bot_message_evt, {"text": BUSY}, room=room, namespace=namespace)
+                busy = {"text": busy_text()}
+                await sio.emit(self.bot_message_evt, busy, room=room, namespace=namespace)
 
         return socket_blueprint
 
@@ -84,6 +89,6 @@ class WebChatSocket(SocketIOInput):
 def _well_formed(data: Any, session_persistence: bool) -> bool:
     if not isinstance(data, dict) or not isinstance(data.get("message"), str):
         return False
-    if len(data["message"]) > MAX_MESSAGE_CHARS:
+    if len(data["message"]) > MAX_MESSAGE_CHARS or not encodable(data):
         return False
     return valid_session_id(data.get("session_id")) or not session_persistence

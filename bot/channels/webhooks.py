@@ -1,7 +1,8 @@
 """What the platform webhooks (Zalo OA, Messenger) share.
 
 Secrets come from the environment, all or nothing, and without them a channel is off (503);
-message ids already seen are remembered in bounded memory (platforms retry deliveries); bot
+message ids already processed are kept in the database with an expiry (platforms retry
+deliveries, also after a restart: ``bot.channels.seen``); bot
 turns run after the webhook has answered, with failures logged and the citizen told politely;
 user ids are masked in logs.
 """
@@ -9,10 +10,23 @@ user ids are masked in logs.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
-from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set, Text, Tuple
+import time
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Text,
+    Tuple,
+)
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -20,12 +34,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import BUSY
+from bot.busy import busy_text
+from bot.channels.seen import SeenIds, seen_ids_from_env
 from bot.channels.shaping import ShapedOutput
+from bot.rate_limited_log import RateLimitedLog
+from bot.tracker_store import ConversationStoreUnavailable
 
 logger = logging.getLogger(__name__)
+problems = RateLimitedLog(logger)
 
 MAX_BODY_BYTES = 1_000_000
+STORE_RETRY_SECONDS = 120.0
+STORE_RETRY_INTERVAL = 2.0
 
 
 def secrets_from_env(names: Sequence[str]) -> Dict[str, str]:
@@ -42,24 +62,6 @@ def missing_from_env(names: Sequence[str]) -> List[str]:
 def masked(identifier: str) -> str:
     """A platform user id as logs show it: only its last four characters."""
     return "…" + identifier[-4:] if len(identifier) > 4 else "…"
-
-
-class RecentIds:
-    """The message ids seen lately; at most ``size`` are kept, the oldest forgotten first."""
-
-    def __init__(self, size: int = 50_000) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-
-    def first_time(self, message_id: str) -> bool:
-        """Remember ``message_id``; False when it was already seen."""
-        if message_id in self._ids:
-            self._ids.move_to_end(message_id)
-            return False
-        self._ids[message_id] = None
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return True
 
 
 class BackgroundTurns:
@@ -85,6 +87,14 @@ class BackgroundTurns:
 def body_too_large(body: Optional[bytes]) -> bool:
     """Whether a webhook body exceeds what any platform event needs."""
     return len(body or b"") > MAX_BODY_BYTES
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of a (signed) body, or None when it is not JSON (too deep included)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
 
 
 def refuse(status: int, reason: str) -> HTTPResponse:
@@ -131,7 +141,7 @@ class PlatformInput(InputChannel):
 
     def __init__(self, api: Optional[Any]) -> None:
         self.api = api
-        self.seen = RecentIds()
+        self.seen: SeenIds = seen_ids_from_env()
         self.turns = BackgroundTurns()
 
     @classmethod
@@ -153,6 +163,12 @@ class PlatformInput(InputChannel):
     def output(self) -> ShapedOutput:
         """A new output channel to the platform (only called when the API is configured)."""
         raise NotImplementedError
+
+    async def first_deliveries(self, message_ids: Iterable[str]) -> List[bool]:
+        """For each message id, whether it is delivered for the first time (checked in a
+        thread: the store may be a database)."""
+        keys = [f"{self.name()}:{message_id}" for message_id in message_ids]
+        return await asyncio.to_thread(lambda: [self.seen.first_time(key) for key in keys])
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return self.output() if self.api else None
@@ -180,12 +196,27 @@ class PlatformInput(InputChannel):
         text: str,
         message_id: str,
     ) -> None:
-        """One bot turn; when it fails, the citizen is told the system is busy."""
+        """One bot turn; when it fails, the citizen is told the system is busy.
+
+        The platform already has its acknowledgement, so a message whose conversation cannot be
+        read now (the conversation store is unavailable) is tried again for a while before
+        the citizen is told: it is answered late rather than lost.
+        """
         message = UserMessage(
             text, output, conversation, input_channel=self.name(), message_id=message_id
         )
-        try:
-            await on_new_message(message)
-        except Exception:  # noqa: BLE001 - logged; the citizen gets a polite reply
-            logger.exception("%s message in %s failed", self.label, masked(conversation))
-            await output.deliver(conversation, BUSY)
+        deadline = time.monotonic() + STORE_RETRY_SECONDS
+        while True:
+            try:
+                await on_new_message(message)
+                return
+            except ConversationStoreUnavailable:
+                if time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(STORE_RETRY_INTERVAL)
+            except Exception as error:  # noqa: BLE001 - one line; the citizen gets a reply
+                problems.warning(
+                    self.label, "%s message failed: %s", self.label, type(error).__name__
+                )
+                break
+        await output.deliver(conversation, busy_text())

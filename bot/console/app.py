@@ -12,21 +12,28 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
-from typing import AsyncIterator, List, Optional
+from typing import AsyncIterator, Awaitable, Callable, List, Optional
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot import log_redaction
 from bot.console import auth, live, lookup, supervisor, tickets, timeouts
 from bot.console.bridge import StaffBridge
 from bot.console.config import ConfigError, ConsoleConfig
 from bot.console.context import BRIDGE, CONFIG, STORE
+from bot.console.network import over_https
 from bot.handoff.store import HandoffStore
+from bot.rate_limited_log import RateLimitedLog
 from knowledge.profile import ProvinceProfile, load_profile
 from knowledge.store import KnowledgeBase
 
+problems = RateLimitedLog(logging.getLogger(__name__))
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 DEFAULT_PORT = 5080
 STATIC = Path(__file__).parent / "static"
 FIRST_SUPERVISOR_HINT = (
@@ -35,27 +42,63 @@ FIRST_SUPERVISOR_HINT = (
 )
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
+    "Server": "staff-console",  # no software names or versions
 }
+HSTS = "max-age=31536000; includeSubDomains"
+DATABASE_UNAVAILABLE = (
+    "Hệ thống tạm thời chưa truy cập được cơ sở dữ liệu. Vui lòng thử lại sau ít phút."
+)
+DATABASE_UNAVAILABLE_PAGE = (
+    '<!doctype html><html lang="vi"><meta charset="utf-8"><title>Tạm thời gián đoạn</title>'
+    f"<p>{DATABASE_UNAVAILABLE}</p></html>"
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escaped(text: str) -> str:
+    """``text`` with control characters (CR, LF, ...) written as escapes: a URL cannot forge
+    access-log lines."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
-    """Access log without query strings: a search may hold a caller's phone or CCCD number."""
+    """Access log without query strings (a search may hold a caller's phone or CCCD number),
+    control characters escaped."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(
-            "%s %s %s %.1f ms", request.method, request.path, response.status, time * 1000
+            "%s %s %s %.1f ms",
+            escaped(request.method),
+            escaped(request.path),
+            response.status,
+            time * 1000,
         )
+
+
+@web.middleware
+async def database_unavailable(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A database fault answers a clear 503 (a page, or JSON under /api/), never a 500."""
+    try:
+        return await handler(request)
+    except SQLAlchemyError as error:
+        problems.warning("database", "Console database unavailable: %s", type(error).__name__)
+        if request.path.startswith("/api/"):
+            return web.json_response({"error": DATABASE_UNAVAILABLE}, status=503)
+        return web.Response(status=503, text=DATABASE_UNAVAILABLE_PAGE, content_type="text/html")
 
 
 async def _health(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def _security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.update(SECURITY_HEADERS)
+    if over_https(request, request.app[CONFIG].trusted_proxies):
+        response.headers["Strict-Transport-Security"] = HSTS
 
 
 async def _login_page(_request: web.Request) -> web.FileResponse:
@@ -78,7 +121,7 @@ def create_app(
     config: ConsoleConfig,
 ) -> web.Application:
     """The console: staff sign-in, tickets, lookup, supervisor page, overdue-ticket watch."""
-    app = web.Application()
+    app = web.Application(middlewares=[database_unavailable])
     app[STORE] = store
     app[CONFIG] = config
     app[BRIDGE] = StaffBridge(config.rasa_url, config.bridge_token)
@@ -110,6 +153,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ConfigError as error:
         print(f"Staff console not started: {error}", file=sys.stderr)
         return 2
+    log_redaction.install()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
     )

@@ -8,8 +8,9 @@
 - Everything else but ``/health``, ``/login`` and ``/static/`` needs a live session: ``/api/``
   answers 401 without one, pages redirect to ``/login``. Every state-changing request must
   carry the session's CSRF token in ``X-CSRF-Token`` (403 otherwise).
-- Five failed logins for a username from one address in 15 minutes lock that pair for the
-  rest of the 15 minutes (429). Passwords are never logged.
+- Failed logins are throttled per account and per address (429), in the console's database
+  (``bot.console.throttle``); the address is the client's (``bot.console.network``).
+  Passwords are never logged.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ import asyncio
 import hmac
 import logging
 import secrets
-import time
-from collections import defaultdict, deque
-from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 from urllib.parse import quote
 
 from aiohttp import web
@@ -34,6 +33,8 @@ from bot.console.context import (
     session_of,
     staff_of,
 )
+from bot.console.network import client_address, over_https
+from bot.console.throttle import LoginThrottle
 from bot.handoff.models import SUPERVISOR, StaffAccount, StaffSession
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,6 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_PATHS = frozenset({"/health", "/login", "/api/login"})
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit
-MAX_FAILURES = 5
-LOCK_SECONDS = 15 * 60
-MAX_TRACKED = 10_000  # (username, address) pairs with recent failures kept in memory
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SIGN_IN_NEEDED = "Vui lòng đăng nhập."
@@ -58,37 +56,6 @@ FORBIDDEN_PAGE = (
     '<!doctype html><html lang="vi"><meta charset="utf-8"><title>Không có quyền truy cập</title>'
     f'<p>{SUPERVISORS_ONLY}</p><p><a href="/queue">Về hàng chờ</a></p></html>'
 )
-
-
-class LoginThrottle:
-    """Failed logins per (username, address) in a sliding window, in memory."""
-
-    def __init__(self) -> None:
-        self._failures: Dict[Tuple[str, str], Deque[float]] = defaultdict(deque)
-
-    def _recent(self, key: Tuple[str, str]) -> Deque[float]:
-        failures = self._failures[key]
-        while failures and time.monotonic() - failures[0] > LOCK_SECONDS:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]
-            return deque()
-        return failures
-
-    def locked(self, key: Tuple[str, str]) -> bool:
-        return len(self._recent(key)) >= MAX_FAILURES
-
-    def failed(self, key: Tuple[str, str]) -> int:
-        """Record a failure; how many there were in the window."""
-        if len(self._failures) > MAX_TRACKED:
-            for tracked in list(self._failures):
-                self._recent(tracked)
-        self._recent(key)
-        self._failures[key].append(time.monotonic())
-        return len(self._failures[key])
-
-    def succeeded(self, key: Tuple[str, str]) -> None:
-        self._failures.pop(key, None)
 
 
 THROTTLE = web.AppKey("login_throttle", LoginThrottle)
@@ -110,8 +77,9 @@ def _same(given: Optional[str], expected: Optional[str]) -> bool:
 
 
 def _secure(request: web.Request) -> bool:
-    configured = request.app[CONFIG].secure_cookies
-    return request.secure if configured is None else configured
+    config = request.app[CONFIG]
+    configured = config.secure_cookies
+    return over_https(request, config.trusted_proxies) if configured is None else configured
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -195,17 +163,18 @@ async def log_in(request: web.Request) -> web.Response:
     username = str(body.get("username") or "").strip()
     password = str(body.get("password") or "")
     throttle = request.app[THROTTLE]
-    key = (username.casefold(), request.remote or "")
-    if throttle.locked(key):
+    address = client_address(request, request.app[CONFIG].trusted_proxies)
+    if await asyncio.to_thread(throttle.locked, username, address):
         return _error(429, LOCKED)
     store = request.app[STORE]
     staff = None
     if username and password and len(password.encode()) <= MAX_PASSWORD_BYTES:
         staff = await asyncio.to_thread(store.verify_login, username, password)
     if staff is None:
-        logger.warning("Failed console login (%d in the window)", throttle.failed(key))
+        await asyncio.to_thread(throttle.failed, username, address)
+        logger.warning("Failed console login")
         return _error(401, WRONG_LOGIN)
-    throttle.succeeded(key)
+    await asyncio.to_thread(throttle.succeeded, username, address)
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:
         await asyncio.to_thread(store.end_session, previous)
@@ -236,7 +205,7 @@ async def log_out(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Install the guard and the sign-in routes (the app holds STORE and CONFIG)."""
-    app[THROTTLE] = LoginThrottle()
+    app[THROTTLE] = LoginThrottle(app[STORE].engine)
     app.middlewares.append(require_staff)
     app.router.add_get("/api/login", login_token)
     app.router.add_post("/api/login", log_in)

@@ -11,6 +11,8 @@
 - ``CONSOLE_SESSION_IDLE_MINUTES`` (default 120) and ``CONSOLE_SESSION_HOURS`` (default 12):
   a session ends after that much inactivity, and in any case after that long.
 - ``CONSOLE_POLL_SECONDS`` (default 1): how often live views look for changes.
+- ``CONSOLE_TRUSTED_PROXIES``: comma-separated addresses of the reverse proxies in front of the
+  console; only their ``X-Forwarded-For`` / ``X-Forwarded-Proto`` are believed (default none).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import FrozenSet, Mapping, Optional
 
 BRIDGE_TOKEN_ENV = "STAFF_BRIDGE_TOKEN"
 MIN_TOKEN_LENGTH = 16
@@ -44,6 +46,7 @@ class ConsoleConfig:
     session_idle: dt.timedelta
     session_lifetime: dt.timedelta
     poll_seconds: float
+    trusted_proxies: FrozenSet[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> ConsoleConfig:
@@ -67,6 +70,11 @@ class ConsoleConfig:
             session_idle=dt.timedelta(minutes=_number(env, "CONSOLE_SESSION_IDLE_MINUTES", 120)),
             session_lifetime=dt.timedelta(hours=_number(env, "CONSOLE_SESSION_HOURS", 12)),
             poll_seconds=_number(env, "CONSOLE_POLL_SECONDS", 1),
+            trusted_proxies=frozenset(
+                part.strip()
+                for part in env.get("CONSOLE_TRUSTED_PROXIES", "").split(",")
+                if part.strip()
+            ),
         )
 
 

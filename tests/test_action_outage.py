@@ -1,0 +1,109 @@
+"""An action-server outage under real servers: every turn gets text (the short "busy" message
+with the hotline), a conversation whose session start failed answers normally once the action
+server is back, and the outage writes a few log lines, no tracebacks. Also: button payloads in
+domain responses are not read as templates (no interpolator errors)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import urllib.request
+import uuid
+from typing import Iterator
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.log_utils import configure_structlog
+from sqlalchemy.exc import OperationalError
+
+from bot import action_failures
+from bot.busy import busy_text
+from tests.conftest import start_servers
+from tests.servers import Servers
+from tests.test_e2e_rest import Citizen, post
+
+
+@pytest.fixture(scope="module")
+def outage_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    running = start_servers(tmp_path_factory, "outage_servers")
+    yield running
+    running.stop()
+
+
+@pytest.mark.servers
+def test_turns_during_an_outage_get_text_and_conversations_recover(outage_servers) -> None:  # noqa: ANN001
+    citizens = [Citizen(outage_servers) for _ in range(3)]
+    outage_servers.stop_actions()
+    try:
+        for citizen, question in zip(
+            citizens, ["xin chào", "đăng ký khai sinh cần giấy tờ gì", "cảm ơn"], strict=True
+        ):
+            for _ in range(2):
+                text = citizen.text(question)
+                assert text.strip(), "an empty reply during the outage"
+                assert "None" not in text
+    finally:
+        outage_servers.restart_actions()
+    answer = citizens[1].text("đăng ký khai sinh cần giấy tờ gì")
+    assert busy_text() not in answer and "khai sinh" in answer.lower()
+    assert busy_text() not in citizens[0].text("lệ phí đăng ký kết hôn")
+    log = outage_servers.rasa_log()
+    assert "Traceback" not in log
+    failure_lines = [line for line in log.splitlines() if "failed" in line.lower()]
+    assert 0 < len(failure_lines) <= 6, failure_lines
+
+
+@pytest.mark.servers
+def test_personal_numbers_stay_masked_when_actions_fail(outage_servers) -> None:  # noqa: ANN001
+    citizen = Citizen(outage_servers)
+    personal = {"phone": "0912345678", "cccd": "048090123456"}
+    outage_servers.stop_actions()
+    try:
+        message = "CCCD 048090123456, otp482913"
+        body = {"sender": citizen.sender, "message": message, "metadata": personal}
+        request = post(citizen.url, body)
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            assert json.loads(reply.read())[0]["text"]
+    finally:
+        outage_servers.restart_actions()
+    rows = sqlite3.connect(outage_servers.conversations_db).execute(
+        "select data from events where sender_id = ?", (citizen.sender,)
+    )
+    stored = json.dumps([json.loads(row[0]) for row in rows], ensure_ascii=False)
+    assert "•••456" in stored
+    for raw in ("0912345678", "048090123456", "482913"):
+        assert raw not in stored
+        assert raw not in outage_servers.rasa_log()
+
+
+def test_the_busy_message_gives_the_provinces_hotline() -> None:
+    assert "1022" in busy_text() and "thử lại" in busy_text()
+
+
+async def test_button_payloads_are_not_read_as_templates(
+    trained_agent: Agent, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure_structlog(logging.INFO)  # Rasa's structured logs through logging, as the server
+    domain = trained_agent.domain
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    tracker = DialogueStateTracker.from_events(f"t-{uuid.uuid4()}", [], domain.slots)
+    with caplog.at_level(logging.DEBUG):
+        message = await nlg.generate("utter_ask_account_topic", tracker, "rest")
+    assert message["buttons"][0]["payload"] == '/inform_account{"account_topic":"create"}'
+    assert not [r for r in caplog.records if "interpolator" in r.name]
+
+
+def test_action_server_tracebacks_become_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    action_failures.install()
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            try:
+                raise OperationalError("select", {}, Exception("database is locked"))
+            except OperationalError:
+                logging.getLogger("rasa_sdk.endpoint").exception("Exception occurred")
+    lines = [r for r in caplog.records if r.name in ("rasa_sdk.endpoint", "bot.action_failures")]
+    assert [r.getMessage() for r in lines] == ["Custom action failed: OperationalError"]
+    assert not any(r.exc_info for r in lines)
