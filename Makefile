@@ -13,6 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: bench-catalogue
 .PHONY: bench-console
 .PHONY: eval
+.PHONY: snapshot
 
 run: venv train
 	@scripts/run.sh
@@ -67,6 +68,14 @@ nlu-report: venv
 # Real citizens' questions against real servers (tests/eval/): figures on the held-out part.
 eval: venv train
 	$(PY) -m tests.eval.run --split $(or $(SPLIT),held_out)
+
+# The province's catalogue snapshot (knowledge/data/catalogue/), from an official download.
+# The portal API folder dates itself (manifest.json); the others were crawled in July 2026.
+CATALOGUE_DATA ?= ../shared/data
+CATALOGUE_CRAWLED ?= national-crawl=2026-07 lists=2026-07
+snapshot: venv
+	$(PY) -m knowledge.importers.snapshot --data $(CATALOGUE_DATA) \
+	  $(foreach crawl,$(CATALOGUE_CRAWLED),--crawled $(crawl))
 
 bench-channels: venv train
 	$(PY) -m bench.channels

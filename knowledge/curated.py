@@ -94,6 +94,7 @@ def to_model(record: Dict[str, Any], origin: str = "curated") -> Procedure:
         field=record.get("field"),
         levels=list(record.get("levels") or []),
         agency=record.get("agency"),
+        subjects=list(record.get("subjects") or []),
         where_to_submit=record.get("where_to_submit"),
         online_level=online["level"],
         online_basis=online.get("basis"),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Union
 
 from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from knowledge import catalogue
 from knowledge.curated import CURATED_DIR, read_curated, to_model
 from knowledge.models import Base, Procedure
 from knowledge.search import IndexEntry, ProcedureIndex, SearchHit
@@ -73,7 +74,7 @@ def add_missing_columns(engine: Engine) -> None:
 class KnowledgeBase:
     """Procedures in SQL, searched through an in-memory index rebuilt after each load."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, build_index: bool = True) -> None:
         self.engine = engine
         Base.metadata.create_all(engine)
         add_missing_columns(engine)
@@ -83,24 +84,44 @@ class KnowledgeBase:
         self._sessions = sessionmaker(engine, expire_on_commit=False, future=True)
         self.index = ProcedureIndex([])
         self._procedures: Dict[str, Optional[Procedure]] = {}
-        self.reindex()
+        if build_index:
+            self.reindex()
 
     @classmethod
-    def open(cls, url: Optional[str] = None, curated_dir: Path = CURATED_DIR) -> KnowledgeBase:
-        """Open the database and load the curated files into it."""
-        knowledge = cls(make_engine(url or database_url()))
-        knowledge.load_curated(curated_dir)
+    def open(
+        cls,
+        url: Optional[str] = None,
+        curated_dir: Path = CURATED_DIR,
+        snapshot: Union[bool, Path] = True,
+    ) -> KnowledgeBase:
+        """Open the database, load the curated files and the catalogue snapshot into it (the
+        configured one when ``snapshot`` is True, none when False), then build the index."""
+        knowledge = cls(make_engine(url or database_url()), build_index=False)
+        knowledge.load_curated(curated_dir, reindex=False)
+        path = catalogue.configured_snapshot() if snapshot is True else snapshot or None
+        if path is not None:
+            knowledge.load_snapshot(path, reindex=False)
+        knowledge.reindex()
         return knowledge
 
     def session(self) -> Session:
         """A new ORM session."""
         return self._sessions()
 
-    def load_curated(self, directory: Path = CURATED_DIR) -> int:
+    def load_curated(self, directory: Path = CURATED_DIR, reindex: bool = True) -> int:
         """Replace the curated procedures with the files' content; returns how many were loaded."""
-        return self.replace(to_model(record) for record in read_curated(directory))
+        return self.replace((to_model(record) for record in read_curated(directory)), reindex)
 
-    def replace(self, procedures: Iterable[Procedure]) -> int:
+    def load_snapshot(self, path: Path, reindex: bool = True) -> int:
+        """Load a catalogue snapshot (``knowledge.catalogue.load``); returns how many
+        procedures were written (0 when this file is loaded already)."""
+        with self.session() as session, session.begin():
+            count = catalogue.load(session, path)
+        if reindex:
+            self.reindex()
+        return count
+
+    def replace(self, procedures: Iterable[Procedure], reindex: bool = True) -> int:
         """Insert or replace procedures (with their cases and channels) in one transaction."""
         count = 0
         with self.session() as session, session.begin():
@@ -111,7 +132,8 @@ class KnowledgeBase:
                     session.flush()
                 session.add(procedure)
                 count += 1
-        self.reindex()
+        if reindex:
+            self.reindex()
         return count
 
     def reindex(self) -> None:
@@ -125,11 +147,23 @@ class KnowledgeBase:
                     Procedure.short_name,
                     Procedure.aliases,
                     Procedure.keywords,
+                    Procedure.levels,
+                    Procedure.field,
+                    Procedure.agency,
                 ).order_by(Procedure.code)
             ).all()
         self.index = ProcedureIndex(
-            IndexEntry(code, name, short_name, tuple(aliases or ()), tuple(keywords or ()))
-            for code, name, short_name, aliases, keywords in rows
+            IndexEntry(
+                code,
+                name,
+                short_name,
+                tuple(aliases or ()),
+                tuple(keywords or ()),
+                tuple(levels or ()),
+                field,
+                agency,
+            )
+            for code, name, short_name, aliases, keywords, levels, field, agency in rows
         )
 
     def search(self, query: str, limit: int = 5, **options: float) -> List[SearchHit]:
