@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from knowledge.curated import check_record, to_model
+from knowledge.curated import case_rows, channel_rows, check_record, procedure_row
 from knowledge.models import Case, CatalogueLoad, Channel, Document, Procedure
 from knowledge.profile import CATALOGUE_DIR, load_profile
 
@@ -89,7 +89,7 @@ def load(session: Session, path: Path) -> int:
     rows = _Rows(session)
     for record in records:
         if str(record["code"]) not in kept:
-            rows.add(to_model(record, origin=SNAPSHOT))
+            rows.add(record)
     rows.write(session)
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     if loaded is None:
@@ -100,8 +100,8 @@ def load(session: Session, path: Path) -> int:
 
 
 class _Rows:
-    """Table rows of ORM objects built by ``to_model``, written with one bulk insert a table
-    (the unit of work would take seconds for the whole catalogue)."""
+    """Table rows of checked records, written with one bulk insert a table (ORM objects and
+    the unit of work would take seconds for the whole catalogue)."""
 
     def __init__(self, session: Session) -> None:
         self.tables: Dict[Any, List[Dict[str, Any]]] = {
@@ -116,27 +116,24 @@ class _Rows:
         }
         self.procedures = 0
 
-    def add(self, procedure: Procedure) -> None:
+    def add(self, record: Dict[str, Any]) -> None:
         self.procedures += 1
-        self.tables[Procedure].append(_columns(procedure))
-        for case in procedure.cases:
-            case_row = self._row(Case, case, procedure_code=procedure.code)
-            for document in case.documents:
-                self._row(Document, document, case_id=case_row["id"])
-        for channel in procedure.channels:
-            self._row(Channel, channel, procedure_code=procedure.code)
+        row = procedure_row(record, SNAPSHOT)
+        self.tables[Procedure].append(row)
+        for case, documents in case_rows(record):
+            case_id = self._add(Case, case, procedure_code=row["code"])
+            for document in documents:
+                self._add(Document, document, case_id=case_id)
+        for channel in channel_rows(record):
+            self._add(Channel, channel, procedure_code=row["code"])
 
-    def _row(self, model: Any, item: Any, **keys: Any) -> Dict[str, Any]:
-        row = {**_columns(item), **keys, "id": self._next_id[model]}
+    def _add(self, model: Any, row: Dict[str, Any], **keys: Any) -> int:
+        identifier = self._next_id[model]
         self._next_id[model] += 1
-        self.tables[model].append(row)
-        return row
+        self.tables[model].append({**row, **keys, "id": identifier})
+        return identifier
 
     def write(self, session: Session) -> None:
         for model, rows in self.tables.items():
             if rows:
                 session.execute(insert(model), rows)
-
-
-def _columns(item: Any) -> Dict[str, Any]:
-    return {c.key: getattr(item, c.key) for c in item.__table__.columns}
