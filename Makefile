@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: bench-catalogue
 .PHONY: bench-console
 .PHONY: eval
-.PHONY: snapshot
+.PHONY: snapshot bench-first-reply
 
 run: venv train
 	@scripts/run.sh
@@ -80,9 +80,13 @@ snapshot: venv
 bench-channels: venv train
 	$(PY) -m bench.channels
 
-# Imports all of ../shared/data into a temporary database; prints records/s and search latency.
+# The snapshot's load and search, then all of ../shared/data imported into a temporary database.
 bench-catalogue: venv
 	$(PY) -m bench.catalogue_import
+
+# The action server's ready time and first answer against the next ones (whole catalogue).
+bench-first-reply: venv
+	$(PY) -m bench.first_reply
 
 # The staff console over a large ticket history: request latency, live-update delay, figures.
 bench-console: venv

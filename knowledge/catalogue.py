@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -58,7 +59,13 @@ def write_snapshot(records: Iterable[Dict[str, Any]], path: Path) -> None:
 
 
 def read_snapshot(path: Path) -> List[Dict[str, Any]]:
-    """The records of a snapshot file, each checked against the curated schema."""
+    """The records of a snapshot file, each checked against the curated schema (read once per
+    process and file content; treat them as read-only)."""
+    return _records(path, digest(path))
+
+
+@lru_cache(maxsize=2)
+def _records(path: Path, sha: str) -> List[Dict[str, Any]]:
     records = []
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
@@ -83,7 +90,7 @@ def load(session: Session, path: Path) -> int:
     loaded = session.get(CatalogueLoad, key)
     if loaded is not None and loaded.digest == sha:
         return 0
-    records = read_snapshot(path)
+    records = _records(path, sha)
     session.execute(delete(Procedure).where(Procedure.origin == SNAPSHOT))
     kept = set(session.scalars(select(Procedure.code)))
     rows = _Rows(session)

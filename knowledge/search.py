@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from scipy import sparse
@@ -87,11 +87,14 @@ def syllables(text: str) -> List[str]:
     return [_folded_syllable(w.text) for w in words(text)]
 
 
-def phrase_terms(text: str) -> Tuple[Set[str], Set[str]]:
-    """The folded terms of ``text`` and its ACCENTED terms, from one reading of its words."""
+@lru_cache(maxsize=131072)
+def phrase_terms(text: str) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+    """The folded terms of ``text`` and its ACCENTED terms, from one reading of its words
+    (kept: an index rebuilt over the same catalogue reads each phrase once per process)."""
     typed = [w.text for w in words(text)]
     folded = terms([_folded_syllable(w) for w in typed])
-    return folded, {ACCENTED + t for t in terms([_accented(w) for w in typed])}
+    accented = {ACCENTED + t for t in terms([_accented(w) for w in typed])}
+    return frozenset(folded), frozenset(accented)
 
 
 def _accented(word: str) -> str:
