@@ -24,6 +24,7 @@ def database_url() -> str:
 
 
 WRITE_LOCK_OPTION = "sqlite_write_lock"
+SQLITE_BUSY_SECONDS = 120
 
 
 def lock_for_writing(session: Session) -> None:
@@ -37,7 +38,11 @@ def make_engine(url: str) -> Engine:
     """An engine; SQLite gets foreign keys, its folder created and working savepoints."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    sqlite = url.startswith("sqlite")
+    # A writer waits for another's transaction (the action server and the console load the
+    # catalogue into one SQLite file at the same start) instead of failing after 5 s.
+    connect_args = {"timeout": SQLITE_BUSY_SECONDS} if sqlite else {}
+    engine = create_engine(url, future=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -116,6 +121,7 @@ class KnowledgeBase:
         """Load a catalogue snapshot (``knowledge.catalogue.load``); returns how many
         procedures were written (0 when this file is loaded already)."""
         with self.session() as session, session.begin():
+            lock_for_writing(session)  # a concurrent start waits, then finds it loaded
             count = catalogue.load(session, path)
         if reindex:
             self.reindex()
@@ -125,6 +131,7 @@ class KnowledgeBase:
         """Insert or replace procedures (with their cases and channels) in one transaction."""
         count = 0
         with self.session() as session, session.begin():
+            lock_for_writing(session)  # reads, then writes what it read
             for procedure in procedures:
                 existing = session.get(Procedure, procedure.code)
                 if existing is not None:
