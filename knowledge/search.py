@@ -206,6 +206,13 @@ class ProcedureIndex:
         owner_changes = np.diff(self._phrase_owner) != 0
         self._owner_starts = np.flatnonzero(np.r_[bool(phrase_owner), owner_changes])
         self._owners_with_phrases = self._phrase_owner[self._owner_starts]
+        ends = [*self._owner_starts[1:], len(phrase_owner)][: len(self._owner_starts)]
+        self._phrase_rows = {
+            int(owner): (int(start), int(end))
+            for owner, start, end in zip(
+                self._owners_with_phrases, self._owner_starts, ends, strict=True
+            )
+        }
         self._near: Dict[str, Set[str]] = defaultdict(set)
         for term in vocabulary:
             if "_" not in term and len(term) >= 3 and not term.startswith(ACCENTED):
@@ -294,6 +301,13 @@ class ProcedureIndex:
         ids = {self._vocabulary[t] for t in _mixed_terms(corrected) if t in self._vocabulary}
         return np.fromiter(ids, dtype=np.int64, count=len(ids))
 
+    def _coverage(self, owner: int, matched: np.ndarray, query_mass: float) -> float:
+        """The share of the query's mass that the owner's best-covering phrase holds."""
+        rows = self._phrase_rows.get(owner)
+        if rows is None or query_mass <= 0:
+            return 0.0
+        return round(min(1.0, float(matched[rows[0] : rows[1]].max()) / query_mass), 4)
+
     def _rank(self, query_ids: np.ndarray, limit: int, recall_weight: float) -> List[SearchHit]:
         weights = self._idf[query_ids]
         query_mass = weights.sum()
@@ -303,9 +317,6 @@ class ProcedureIndex:
         )
         best = np.zeros(len(self._entries))
         best[self._owners_with_phrases] = np.maximum.reduceat(phrase_scores, self._owner_starts)
-        cover = np.zeros(len(self._entries))
-        cover[self._owners_with_phrases] = np.maximum.reduceat(matched, self._owner_starts)
-        cover /= max(query_mass, 1e-9)
         name_scores = _f_measure(
             self._names[:, query_ids] @ weights, query_mass, self._name_mass, recall_weight
         )
@@ -318,13 +329,14 @@ class ProcedureIndex:
                 self._entries[i].name,
                 self._entries[i].short_name,
                 round(float(scores[i]), 4),
-                round(min(1.0, float(cover[i])), 4),
+                self._coverage(int(i), matched, query_mass),
             )
             for i in ranked
             if scores[i] > 0
         ]
 
 
+@lru_cache(maxsize=65536)
 def _title_key(title: str) -> str:
     return " ".join(syllables(title))
 
