@@ -3,7 +3,7 @@ a message is about."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Dict, List, Optional
 
@@ -57,6 +57,10 @@ SINGLE = 0.5  # the only plausible procedure, this good, is answered rather than
 # the focus's own record ("cần giấy khám sức khỏe không" after the driving licence).
 FEW_WORDS = 2
 IN_RECORD = 0.6
+# A hit is answered outright only when it holds this share of the query's information: one that
+# leaves out the query's rarest words ("giấy phép bán lẻ rượu" -> "Cấp lại Giấy phép lập cơ sở
+# bán lẻ") may be another procedure, so it is offered instead.
+MIN_COVERAGE = 0.7
 
 
 @lru_cache(maxsize=1)
@@ -98,7 +102,7 @@ def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
             score += VARIANT_AGREES
         elif someone_agrees or markers[hit.code]:
             score -= VARIANT_PRIOR
-        reranked.append(SearchHit(hit.code, hit.name, hit.short_name, round(score, 4)))
+        reranked.append(replace(hit, score=round(score, 4)))
     return sorted(reranked, key=lambda h: -h.score)
 
 
@@ -137,7 +141,7 @@ def ranked(text: str) -> List[SearchHit]:
         if not query:
             continue
         for hit in knowledge().search(query, limit=SEARCH_DEPTH, recall_weight=recall):
-            weighted = SearchHit(hit.code, hit.name, hit.short_name, round(hit.score * weight, 4))
+            weighted = replace(hit, score=round(hit.score * weight, 4))
             if hit.code not in scores or scores[hit.code].score < weighted.score:
                 scores[hit.code] = weighted
     hits = sorted(scores.values(), key=lambda h: -h.score)
@@ -225,7 +229,10 @@ def resolve(
         else (CONFIDENT, CLEAR_LEAD)
     )
     close = [h for h in hits if h.score >= max(SUGGEST, top - clear_lead)][:MAX_BUTTONS]
-    if top >= confident and top - runner_up >= clear_lead:
+    # A story's words are mostly not the procedure's: the share counts for short queries only.
+    short = len(query.split()) <= SHORT_QUERY
+    covered = not short or (bool(hits) and hits[0].coverage >= MIN_COVERAGE)
+    if top >= confident and top - runner_up >= clear_lead and covered:
         code = hits[0].code
         alternatives = [h for h in hits[1:] if h.score >= max(SUGGEST, top - 2 * clear_lead)]
         return Resolution(
@@ -239,7 +246,7 @@ def resolve(
         if focus_code and any(h.code == focus_code for h in close):
             return Resolution(kb.procedure(focus_code), query=query, named=True)
         return Resolution(candidates=close, query=query)
-    if len(close) == 1 and top >= SINGLE and not focus_code:
+    if len(close) == 1 and top >= SINGLE and not focus_code and covered:
         return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
     if focus is not None and (
         not names_something(query)
