@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Union
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, event, inspect, select
+from sqlalchemy import MetaData, create_engine, event, inspect, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -71,18 +71,30 @@ def make_engine(url: str) -> Engine:
             immediate = options.get(WRITE_LOCK_OPTION)
             # A locked database: a reader gives up at once (the citizen is answered politely),
             # a writer waits a little for the other writer (a start-time load, long).
-            wait_ms = options.get(WAIT_OPTION, WRITE_WAIT_MS) if immediate else READ_WAIT_MS
+            wait_ms = options.get(WAIT_OPTION, WRITE_WAIT_MS if immediate else READ_WAIT_MS)
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
 
+def create_tables(metadata: MetaData, engine: Engine) -> None:
+    """Create a store's missing tables at start, waiting for another process that holds SQLite's
+    write lock meanwhile (the action server loading the catalogue into the same file)."""
+    with engine.connect() as connection:
+        connection.execution_options(**{WAIT_OPTION: LOAD_WAIT_MS})
+        with connection.begin():
+            metadata.create_all(connection)
+
+
 def add_missing_columns(engine: Engine) -> None:
     """Add the columns the models gained since a database was created (as nullable columns:
     the rows already there have none of the new facts)."""
     quote = engine.dialect.identifier_preparer.quote
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        connection.execution_options(**{WAIT_OPTION: LOAD_WAIT_MS}).begin(),
+    ):
         inspector = inspect(connection)
         for table in Base.metadata.sorted_tables:
             present = {column["name"] for column in inspector.get_columns(table.name)}
@@ -99,7 +111,7 @@ class KnowledgeBase:
 
     def __init__(self, engine: Engine, build_index: bool = True) -> None:
         self.engine = engine
-        Base.metadata.create_all(engine)
+        create_tables(Base.metadata, engine)
         add_missing_columns(engine)
         for table in Base.metadata.sorted_tables:  # indexes added since a database was created
             for table_index in table.indexes:
