@@ -15,6 +15,7 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: soak
 .PHONY: eval
 .PHONY: run-cluster bench-cluster
+.PHONY: snapshot bench-first-reply
 
 run: venv train
 	@scripts/run.sh
@@ -80,12 +81,24 @@ eval: venv train
 bench-cluster: venv system-deps train
 	$(PY) -m bench.cluster
 
+# The province's catalogue snapshot (knowledge/data/catalogue/), from an official download.
+# The portal API folder dates itself (manifest.json); the others were crawled in July 2026.
+CATALOGUE_DATA ?= ../shared/data
+CATALOGUE_CRAWLED ?= national-crawl=2026-07 lists=2026-07
+snapshot: venv
+	$(PY) -m knowledge.importers.snapshot --data $(CATALOGUE_DATA) \
+	  $(foreach crawl,$(CATALOGUE_CRAWLED),--crawled $(crawl))
+
 bench-channels: venv train
 	$(PY) -m bench.channels
 
-# Imports all of ../shared/data into a temporary database; prints records/s and search latency.
+# The snapshot's load and search, then all of ../shared/data imported into a temporary database.
 bench-catalogue: venv
 	$(PY) -m bench.catalogue_import
+
+# The action server's ready time and first answer against the next ones (whole catalogue).
+bench-first-reply: venv
+	$(PY) -m bench.first_reply
 
 # The staff console over a large ticket history: request latency, live-update delay, figures.
 bench-console: venv

@@ -3,7 +3,7 @@ a message is about."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Dict, List, Optional
 
@@ -11,6 +11,8 @@ from knowledge.models import Procedure
 from knowledge.profile import ProvinceProfile, load_profile
 from knowledge.query import (
     names_something,
+    naming_words,
+    official_words,
     only_names_a_variant,
     search_query,
     variant_markers,
@@ -18,7 +20,7 @@ from knowledge.query import (
 )
 from knowledge.search import RECALL_WEIGHT, SearchHit
 from knowledge.store import KnowledgeBase
-from knowledge.text.normalize import fold
+from knowledge.text.normalize import fold, words
 from knowledge.text.sentences import (
     need_phrases,
     sentence_spans,
@@ -27,10 +29,15 @@ from knowledge.text.sentences import (
 )
 
 # Thresholds chosen on the development part of the real questions (tests/eval, never the
-# held-out part): on long letters the search's scores separate right from wrong poorly, so a
-# procedure is answered only when clearly ahead; otherwise the closest ones are offered.
-CONFIDENT = 0.75  # a hit this good names the procedure...
-CLEAR_LEAD = 0.12  # ...when it leads the next one by this much
+# held-out part) with the whole catalogue loaded: a hit this good names the procedure when it
+# leads the next one by this much; otherwise the closest ones are offered. On long letters the
+# search's scores separate right from wrong poorly (a story names other procedures on the way),
+# so they need more; a short question that names its procedure is answered at once.
+CONFIDENT = 0.75
+CLEAR_LEAD = 0.12
+CONFIDENT_LONG = 0.85
+CLEAR_LEAD_LONG = 0.25
+LONG_QUERY = 12  # words of the procedure query
 SUGGEST = 0.35  # hits this good are offered as buttons
 MAX_BUTTONS = 4
 SEARCH_DEPTH = 8
@@ -45,6 +52,15 @@ RECALL_PER_WORD = 0.15  # ...this much per syllable, up to STORY_RECALL
 NEED_WEIGHT = 0.95  # "tôi muốn [nhập khẩu cho con]": what the citizen wants done
 ASIDE = 0.92  # a story sentence that does not say what the citizen wants counts less
 SINGLE = 0.5  # the only plausible procedure, this good, is answered rather than asked about
+# A message that names no procedure clearly is a follow-up on the one in focus when its few words
+# name nothing the search knows ("ok vậy hết bao nhiêu tiền"), or when most of its words are in
+# the focus's own record ("cần giấy khám sức khỏe không" after the driving licence).
+FEW_WORDS = 2
+IN_RECORD = 0.6
+# A hit is answered outright only when it holds this share of the query's information: one that
+# leaves out the query's rarest words ("giấy phép bán lẻ rượu" -> "Cấp lại Giấy phép lập cơ sở
+# bán lẻ") may be another procedure, so it is offered instead.
+MIN_COVERAGE = 0.7
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +91,8 @@ def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
     """Re-rank by the variant words (cấp lại, mất, đổi, nước ngoài...): a title that has one the
     message has goes up; when some title has one, the titles that lack it go down; a title with
     variant words the message does not have goes down."""
-    asked = set(variant_markers(text))
+    # "lấy chồng Hàn Quốc" says "nước ngoài" through the colloquial names' official words
+    asked = set(variant_markers(text)) | set(variant_markers(" ".join(official_words(text))))
     markers = {hit.code: set(variant_markers(hit.short_name or hit.name)) for hit in hits}
     someone_agrees = any(m & asked for m in markers.values())
     reranked = []
@@ -85,7 +102,7 @@ def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
             score += VARIANT_AGREES
         elif someone_agrees or markers[hit.code]:
             score -= VARIANT_PRIOR
-        reranked.append(SearchHit(hit.code, hit.name, hit.short_name, round(score, 4)))
+        reranked.append(replace(hit, score=round(score, 4)))
     return sorted(reranked, key=lambda h: -h.score)
 
 
@@ -124,7 +141,7 @@ def ranked(text: str) -> List[SearchHit]:
         if not query:
             continue
         for hit in knowledge().search(query, limit=SEARCH_DEPTH, recall_weight=recall):
-            weighted = SearchHit(hit.code, hit.name, hit.short_name, round(hit.score * weight, 4))
+            weighted = replace(hit, score=round(hit.score * weight, 4))
             if hit.code not in scores or scores[hit.code].score < weighted.score:
                 scores[hit.code] = weighted
     hits = sorted(scores.values(), key=lambda h: -h.score)
@@ -161,6 +178,32 @@ def variant_of(focus: Procedure, request_kinds: List[str]) -> Procedure:
     return focus
 
 
+def record_phrases(procedure: Procedure) -> frozenset:
+    """The folded words and word pairs of a procedure's record: names, cases, documents,
+    agency, conditions (Vietnamese words are mostly two syllables: pairs say what is meant)."""
+    parts = [procedure.name, procedure.short_name, procedure.agency, procedure.where_to_submit]
+    parts += [procedure.conditions, *(procedure.aliases or [])]
+    for case in procedure.cases:
+        parts.append(case.name)
+        parts += [document.name for document in case.documents]
+    phrases = set()
+    for part in filter(None, parts):
+        folded = [fold(w.text) for w in words(part)]
+        phrases.update(folded)
+        phrases.update(" ".join(pair) for pair in zip(folded, folded[1:], strict=False))
+    return frozenset(phrases)
+
+
+def follows_up(query: str, focus: Procedure, top: float) -> bool:
+    """Whether a message that names no procedure clearly asks about the one in focus."""
+    content = naming_words(query)
+    if len(content) <= FEW_WORDS and top < SUGGEST:
+        return True
+    phrases = [" ".join(pair) for pair in zip(content, content[1:], strict=False)] or content
+    known = record_phrases(focus)
+    return top < CONFIDENT and sum(p in known for p in phrases) >= IN_RECORD * len(phrases)
+
+
 def resolve(
     text: str, focus_code: Optional[str], request_kinds: Optional[List[str]] = None
 ) -> Resolution:
@@ -180,10 +223,18 @@ def resolve(
     hits = ranked(text) if query else []
     top = hits[0].score if hits else 0.0
     runner_up = hits[1].score if len(hits) > 1 else 0.0
-    close = [h for h in hits if h.score >= max(SUGGEST, top - CLEAR_LEAD)][:MAX_BUTTONS]
-    if top >= CONFIDENT and top - runner_up >= CLEAR_LEAD:
+    confident, clear_lead = (
+        (CONFIDENT_LONG, CLEAR_LEAD_LONG)
+        if len(query.split()) > LONG_QUERY
+        else (CONFIDENT, CLEAR_LEAD)
+    )
+    close = [h for h in hits if h.score >= max(SUGGEST, top - clear_lead)][:MAX_BUTTONS]
+    # A story's words are mostly not the procedure's: the share counts for short queries only.
+    short = len(query.split()) <= SHORT_QUERY
+    covered = not short or (bool(hits) and hits[0].coverage >= MIN_COVERAGE)
+    if top >= confident and top - runner_up >= clear_lead and covered:
         code = hits[0].code
-        alternatives = [h for h in hits[1:] if h.score >= max(SUGGEST, top - 2 * CLEAR_LEAD)]
+        alternatives = [h for h in hits[1:] if h.score >= max(SUGGEST, top - 2 * clear_lead)]
         return Resolution(
             kb.procedure(code),
             alternatives=alternatives[: MAX_BUTTONS - 1],
@@ -191,14 +242,18 @@ def resolve(
             switched=code != focus_code,
             named=True,
         )
-    if top >= CONFIDENT:
+    if top >= confident:
         if focus_code and any(h.code == focus_code for h in close):
             return Resolution(kb.procedure(focus_code), query=query, named=True)
         return Resolution(candidates=close, query=query)
-    if len(close) == 1 and top >= SINGLE and not focus_code:
+    if len(close) == 1 and top >= SINGLE and not focus_code and covered:
         return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
-    if focus_code and (not names_something(query) or any(h.code == focus_code for h in close)):
-        return Resolution(kb.procedure(focus_code), query=query)
+    if focus is not None and (
+        not names_something(query)
+        or any(h.code == focus_code for h in close)
+        or follows_up(query, focus, top)
+    ):
+        return Resolution(focus, query=query)
     return Resolution(candidates=close, query=query)
 
 

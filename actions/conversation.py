@@ -14,7 +14,7 @@ from actions.handoff import staff_online
 from actions.procedure_answers import respond
 from actions.understanding import Message
 from knowledge import render
-from knowledge.query import search_query
+from knowledge.query import asks_for_a_procedure, search_query
 
 FAILURES_BEFORE_HANDOFF = 2
 
@@ -69,8 +69,11 @@ class ActionDefaultFallback(Action):
         message = Message.latest(tracker)
         text = message.procedure_text()
         hits = ranked(text) if search_query(text) else []
-        if hits and hits[0].score >= SUGGEST:
-            return respond(dispatcher, tracker)  # a procedure question the classifier doubted
+        tells_the_case = message.states_a_case() and tracker.get_slot("procedure_code")
+        if (hits and hits[0].score >= SUGGEST) or asks_for_a_procedure(text) or tells_the_case:
+            # a procedure question the classifier doubted (found, or "not found" with the
+            # closest ones and the hotline), or the case of the procedure in focus told
+            return respond(dispatcher, tracker)
         failures = int(tracker.get_slot("failed_turns") or 0) + 1
         if failures < FAILURES_BEFORE_HANDOFF:
             dispatcher.utter_message(response="utter_ask_rephrase")

@@ -53,7 +53,10 @@ class ActionAnswerDelay(Action):
         dispatcher.utter_message(
             text=render.processing_delay(profile(), procedure), buttons=[STAFF_BUTTON]
         )
-        events: List[EventType] = [SlotSet("last_answer", {"code": code, "aspects": ["delay"]})]
+        # The reply gives the time limit when the record has one: the answer says so.
+        timed = procedure is not None and any(render.processing_time(c) for c in procedure.channels)
+        aspects = ["delay", "processing_time"] if timed else ["delay"]
+        events: List[EventType] = [SlotSet("last_answer", {"code": code, "aspects": aspects})]
         if procedure is not None:
             events.append(SlotSet("procedure_code", procedure.code))
         return events

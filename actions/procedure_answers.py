@@ -20,12 +20,21 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies
 from actions.choice import KIND_CASE, KIND_PROCEDURE, Option, PendingChoice, match_option
-from actions.context import CONFIDENT, knowledge, profile, ranked, resolve, suggestions
+from actions.context import (
+    CONFIDENT,
+    FEW_WORDS,
+    Resolution,
+    knowledge,
+    profile,
+    ranked,
+    resolve,
+    suggestions,
+)
 from actions.understanding import Message
 from bot.privacy import mask_personal_numbers
 from knowledge import render
 from knowledge.models import Case, Procedure
-from knowledge.query import search_query
+from knowledge.query import naming_words, search_query
 
 FORM = "choice_form"
 # The chosen option that means "not an answer to the choice: read the message as a question".
@@ -179,12 +188,24 @@ def _buttons(choice: PendingChoice) -> List[Dict[str, Any]]:
 
 def _aspects_for(message: Message, tracker: Tracker) -> List[str]:
     """The aspects to answer: those asked; those left pending when the message asks nothing
-    narrower (it names the procedure the bot asked for); else an overview."""
+    narrower (it names the procedure the bot asked for); the documents when it only tells the
+    case of the procedure in focus; else an overview."""
     asked = message.aspects()
     pending = list(tracker.get_slot("pending_aspects") or [])
     if pending and asked in ([], ["overview"]):
         return pending
+    if not asked and message.states_a_case() and tracker.get_slot("procedure_code"):
+        return ["documents"]  # "e là mẹ, cháu 16 tuổi" after an answer: the case's documents
     return asked or ["overview"]
+
+
+def _still_choosing(tracker: Tracker, found: Resolution) -> Optional[PendingChoice]:
+    """The choice between procedures still open when the message names no procedure of its
+    own (only an aspect, or a few words the search does not know)."""
+    pending = PendingChoice.from_slot(tracker.get_slot("pending_choice"))
+    if pending is None or pending.kind != KIND_PROCEDURE or found.candidates:
+        return None
+    return pending if len(naming_words(found.query)) <= FEW_WORDS else None
 
 
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -213,6 +234,11 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
                     for h in found.alternatives
                 ],
             )
+    elif (pending := _still_choosing(tracker, found)) is not None:
+        # "làm online được không" while the options are shown: the form asks them again,
+        # for what is asked now (as its validation does)
+        asked = message.aspects() or pending.aspects
+        _open_choice(reply, PendingChoice(pending.kind, pending.options, pending.code, asked))
     elif found.candidates:
         options = [Option(h.code, h.short_name) for h in found.candidates[:MAX_OPTIONS]]
         choice = PendingChoice(KIND_PROCEDURE, options, None, aspects)

@@ -22,6 +22,8 @@ WEAK_ELIGIBILITY = "maybe_eligibility"
 GENERAL = ("overview", WEAK_ELIGIBILITY)
 # An intent this sure of its aspect adds it to the cues ("bao nhiêu" reads as a fee only then).
 SURE_INTENT = 0.8
+# Entities that tell which case of a procedure applies.
+CASE_FACTS = ("relation", "age", "nationality", "residence")
 
 
 @dataclass
@@ -62,11 +64,27 @@ class Message:
         if from_intent and from_intent not in cues and (not cues or self.confidence >= SURE_INTENT):
             cues.insert(0, from_intent)
         specific = [c for c in cues if c not in GENERAL]
+        if self.asks_whether() and "eligibility" not in specific:
+            specific.append("eligibility")
         if specific:
             return specific
         if WEAK_ELIGIBILITY in cues:
             return ["eligibility"]
         return cues
+
+    def asks_whether(self) -> bool:
+        """Whether a yes/no question of the message holds no aspect cue: "có bị xóa thường trú
+        không" asks whether (eligibility), "có mất phí không" asks the fee."""
+        cues = [
+            e
+            for e in self.entities
+            if e.get("entity") == "aspect" and e.get("value") not in GENERAL
+        ]
+        return any(
+            not any(c["start"] < w["end"] and w["start"] < c["end"] for c in cues)
+            for w in self.entities
+            if w.get("entity") == "whether" and "start" in w
+        )
 
     def procedure_text(self) -> str:
         """The text with the words that ask an aspect blanked ("chi phí", "hồ sơ gồm", "ở
@@ -76,6 +94,11 @@ class Message:
             if entity.get("entity") == "aspect" and "start" in entity and "end" in entity:
                 chars[entity["start"] : entity["end"]] = " " * (entity["end"] - entity["start"])
         return "".join(chars)
+
+    def states_a_case(self) -> bool:
+        """Whether the message tells who or what the procedure is for ("e là mẹ, cháu 16
+        tuổi", "người nước ngoài", "nhà thuê"): facts that pick a case of its documents."""
+        return any(e.get("entity") in CASE_FACTS for e in self.entities)
 
     def values(self, entity: str) -> List[str]:
         """The values of one entity in the message."""

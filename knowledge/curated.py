@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import yaml
 
@@ -22,6 +22,7 @@ from knowledge.models import (
 
 CURATED_DIR = Path(__file__).parent / "data" / "procedures"
 CODE_PATTERN = re.compile(r"^\d\.\d{6}$")
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when built with it
 REQUIRED_KEYS = ("code", "name", "short_name", "online", "channels", "cases", "source")
 
 
@@ -33,7 +34,7 @@ def read_curated(directory: Path = CURATED_DIR) -> Iterator[Dict[str, Any]]:
     """Yield each curated record, checked, in file-name order."""
     for path in sorted(directory.glob("*.yml")):
         try:
-            record = yaml.safe_load(path.read_text(encoding="utf-8"))
+            record = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         except yaml.YAMLError as error:
             raise CuratedDataError(f"{path.name}: not valid YAML: {error}") from error
         check_record(record, path.name)
@@ -83,38 +84,86 @@ def check_record(record: Any, where: str) -> None:
 
 def to_model(record: Dict[str, Any], origin: str = "curated") -> Procedure:
     """Build the ORM object of a checked record."""
+    cases = [
+        Case(**case, documents=[Document(**d) for d in documents])
+        for case, documents in case_rows(record)
+    ]
+    channels = [Channel(**row) for row in channel_rows(record)]
+    return Procedure(**procedure_row(record, origin), cases=cases, channels=channels)
+
+
+def procedure_row(record: Dict[str, Any], origin: str) -> Dict[str, Any]:
+    """The ``procedure`` table's columns of a checked record."""
     online = record["online"]
     source = record["source"]
-    return Procedure(
-        code=str(record["code"]),
-        name=record["name"].strip(),
-        short_name=record["short_name"].strip(),
-        aliases=list(record.get("aliases") or []),
-        keywords=list(record.get("keywords") or []),
-        field=record.get("field"),
-        levels=list(record.get("levels") or []),
-        agency=record.get("agency"),
-        where_to_submit=record.get("where_to_submit"),
-        online_level=online["level"],
-        online_basis=online.get("basis"),
-        legacy_level=online.get("legacy_level"),
-        portal_url=online.get("portal_url"),
-        legal_basis=list(record.get("legal_basis") or []),
-        results=list(record.get("results") or []),
-        conditions=record.get("conditions"),
-        missing=list(record.get("missing") or []),
-        curation_notes=list(record.get("curation_notes") or []),
-        fee_schedule=stored(record.get("fee_schedule")),
-        case_times=_case_times(record.get("cases") or []),
-        time_note=record.get("time_note"),
-        source_url=source["url"],
-        source_dataset=source.get("dataset"),
-        checked=_date(source["checked"]),
-        origin=origin,
-        loaded_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
-        cases=[_case(i, c) for i, c in enumerate(record.get("cases") or [])],
-        channels=[_channel(i, c) for i, c in enumerate(record.get("channels") or [])],
-    )
+    return {
+        "code": str(record["code"]),
+        "name": record["name"].strip(),
+        "short_name": record["short_name"].strip(),
+        "aliases": list(record.get("aliases") or []),
+        "keywords": list(record.get("keywords") or []),
+        "field": record.get("field"),
+        "levels": list(record.get("levels") or []),
+        "agency": record.get("agency"),
+        "subjects": list(record.get("subjects") or []),
+        "where_to_submit": record.get("where_to_submit"),
+        "online_level": online["level"],
+        "online_basis": online.get("basis"),
+        "legacy_level": online.get("legacy_level"),
+        "portal_url": online.get("portal_url"),
+        "legal_basis": list(record.get("legal_basis") or []),
+        "results": list(record.get("results") or []),
+        "conditions": record.get("conditions"),
+        "missing": list(record.get("missing") or []),
+        "curation_notes": list(record.get("curation_notes") or []),
+        "fee_schedule": stored(record.get("fee_schedule")),
+        "case_times": _case_times(record.get("cases") or []),
+        "time_note": record.get("time_note"),
+        "source_url": source["url"],
+        "source_dataset": source.get("dataset"),
+        "checked": _date(source["checked"]),
+        "origin": origin,
+        "loaded_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+    }
+
+
+def case_rows(record: Dict[str, Any]) -> List[Tuple[Dict[str, Any], List[Dict[str, Any]]]]:
+    """The columns of each case of a checked record, with its documents' columns."""
+    return [
+        (
+            {"position": position, "name": case["name"].strip()},
+            [
+                {
+                    "position": i,
+                    "name": d["name"].strip(),
+                    "originals": d.get("originals"),
+                    "copies": d.get("copies"),
+                    "form": d.get("form"),
+                    "required": bool(d.get("required", True)),
+                    "note": d.get("note"),
+                }
+                for i, d in enumerate(case["documents"])
+            ],
+        )
+        for position, case in enumerate(record.get("cases") or [])
+    ]
+
+
+def channel_rows(record: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The columns of each submission channel of a checked record."""
+    return [
+        {
+            "position": position,
+            "method": channel["method"],
+            "time_value": channel.get("time_value"),
+            "time_unit": channel.get("time_unit"),
+            "time_text": channel.get("time_text"),
+            "fee_amount": channel.get("fee_amount"),
+            "fee_text": channel.get("fee_text"),
+            "note": channel.get("note"),
+        }
+        for position, channel in enumerate(record.get("channels") or [])
+    ]
 
 
 def _date(value: Any) -> dt.date:
@@ -134,32 +183,3 @@ def _case_times(cases: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         for case in cases
         for time in case.get("times") or []
     ]
-
-
-def _case(position: int, case: Dict[str, Any]) -> Case:
-    documents: List[Document] = [
-        Document(
-            position=i,
-            name=d["name"].strip(),
-            originals=d.get("originals"),
-            copies=d.get("copies"),
-            form=d.get("form"),
-            required=bool(d.get("required", True)),
-            note=d.get("note"),
-        )
-        for i, d in enumerate(case["documents"])
-    ]
-    return Case(position=position, name=case["name"].strip(), documents=documents)
-
-
-def _channel(position: int, channel: Dict[str, Any]) -> Channel:
-    return Channel(
-        position=position,
-        method=channel["method"],
-        time_value=channel.get("time_value"),
-        time_unit=channel.get("time_unit"),
-        time_text=channel.get("time_text"),
-        fee_amount=channel.get("fee_amount"),
-        fee_text=channel.get("fee_text"),
-        note=channel.get("note"),
-    )

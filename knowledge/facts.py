@@ -25,6 +25,7 @@ ONLINE_LABELS = {
 ORIGIN_LABELS = {
     "curated": "Dữ liệu đã biên tập (ưu tiên hơn dữ liệu nhập)",
     "imported": "Nhập tự động từ dữ liệu chính thức",
+    "snapshot": "Bản chụp danh mục chính thức đi kèm phần mềm (chưa biên tập)",
 }
 SOURCE_KINDS = {
     "portal_api_detail": "Cổng DVCQG, bản ghi chi tiết",
@@ -113,6 +114,7 @@ def procedure_facts(
         "field": procedure.field,
         "levels": procedure.levels,
         "agency": procedure.agency,
+        "subjects": procedure.subjects,
         "where_to_submit": procedure.where_to_submit,
         "own_procedure": own_procedure,
         "details": not details_on_portal(procedure),

@@ -175,8 +175,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     on = answer_date(args.today)
     old = stale(knowledge, args.max_age_days, on)
     print(f"Checked more than {args.max_age_days} days ago: {len(old)}")
+    from_snapshot = [r for r in old if r.origin == "snapshot"]
     for record in old:
-        print(f"  {record.checked}  {record.origin:<8}  {record.code}  {record.name}")
+        if record.origin != "snapshot":
+            print(f"  {record.checked}  {record.origin:<8}  {record.code}  {record.name}")
+    if from_snapshot:  # one line: the snapshot is refreshed as a whole
+        print(
+            f"  {len(from_snapshot)} from the catalogue snapshot, crawled "
+            f"{from_snapshot[0].checked} to {from_snapshot[-1].checked}: refresh with make snapshot"
+        )
     changed = changed_sources(knowledge)
     print(f"Official records changed since the last import: {len(changed)}")
     for source in changed:

@@ -22,6 +22,9 @@ Base = declarative_base()
 ONLINE_LEVELS = ("toan_trinh", "mot_phan", "khong", "chua_ro")
 METHODS = ("online", "direct", "postal")
 TIME_UNITS = ("working_day", "day", "hour", "month", "other")
+# Where a procedure's facts come from: a curated file (wins), an import the deployment ran, or
+# the catalogue snapshot shipped in the repository (knowledge/data/catalogue/).
+ORIGINS = ("curated", "imported", "snapshot")
 
 
 class Procedure(Base):
@@ -37,6 +40,7 @@ class Procedure(Base):
     field = Column(Text)
     levels = Column(JSON, nullable=False, default=list)
     agency = Column(Text)
+    subjects = Column(JSON, nullable=False, default=list)  # đối tượng thực hiện
     where_to_submit = Column(Text)
     online_level = Column(String(16), nullable=False, default="chua_ro")
     online_basis = Column(Text)
@@ -55,7 +59,7 @@ class Procedure(Base):
     source_url = Column(Text, nullable=False)
     source_dataset = Column(Text)
     checked = Column(Date, nullable=False)
-    origin = Column(String(16), nullable=False, default="curated")
+    origin = Column(String(16), nullable=False, default="curated")  # see ORIGINS
     loaded_at = Column(DateTime)
 
     cases = relationship(
@@ -145,3 +149,15 @@ class SourceRecord(Base):
     applied = Column(Boolean, nullable=False, default=False)
     imported_at = Column(DateTime, nullable=False)  # first read with this content
     changed_at = Column(DateTime)  # the import that last found different content
+
+
+class CatalogueLoad(Base):
+    """The catalogue snapshot a database holds: which file, its digest and when it was loaded,
+    so a start with the same snapshot loads nothing."""
+
+    __tablename__ = "catalogue_load"
+
+    path = Column(Text, primary_key=True)  # the snapshot file, as configured
+    digest = Column(String(64), nullable=False)  # sha256 of the file's bytes
+    records = Column(Integer, nullable=False)  # procedures the snapshot holds
+    loaded_at = Column(DateTime, nullable=False)

@@ -16,6 +16,7 @@ import yaml
 from knowledge.fees import FeeGroup, read_group
 
 PROVINCES_DIR = Path(__file__).parent / "data" / "provinces"
+CATALOGUE_DIR = Path(__file__).parent / "data" / "catalogue"
 DEFAULT_PROVINCE = "da-nang"
 VIETNAM_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
@@ -61,6 +62,11 @@ class ProvinceProfile:
     checked: str
     one_stop_url: Optional[str] = None  # the province's one-stop (một cửa) system, if separate
     own_procedures: Tuple[str, ...] = ()  # codes of the province's own (SPECIFIC) procedures
+    # Who issues the province's own procedures in the official catalogue (its
+    # ``departmentPromulgate``), e.g. "UBND Thành phố Đà Nẵng"; a SPECIFIC procedure is the
+    # province's own when its issuer is listed or its code is in ``own_procedures``.
+    own_issuers: Tuple[str, ...] = ()
+    catalogue: Optional[str] = None  # its catalogue snapshot (knowledge.catalogue)
     # Fees each provincial People's Council sets, by topic (e.g. "le_phi_ho_tich"), each with
     # its resolution as basis and source; a topic not here is answered as not known.
     council_fees: Dict[str, FeeGroup] = field(default_factory=dict, compare=False)
@@ -165,6 +171,8 @@ def load_profile(name_or_path: Optional[str] = None) -> ProvinceProfile:
         "checked",
         "one_stop_url",
         "own_procedures",
+        "own_issuers",
+        "catalogue",
         "council_fees",
     }
     return ProvinceProfile(
@@ -179,6 +187,8 @@ def load_profile(name_or_path: Optional[str] = None) -> ProvinceProfile:
         checked=str(data.get("checked", "")),
         one_stop_url=data.get("one_stop_url"),
         own_procedures=tuple(str(code).strip() for code in data.get("own_procedures") or []),
+        own_issuers=tuple(str(name).strip() for name in data.get("own_issuers") or []),
+        catalogue=data.get("catalogue"),
         council_fees={
             str(topic): read_group(group, f"{path.name}: council_fees.{topic}")
             for topic, group in (data.get("council_fees") or {}).items()

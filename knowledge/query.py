@@ -110,18 +110,60 @@ def _vocabulary() -> Tuple[Tuple[Tuple[_Listed, str], ...], Tuple[str, ...], Tup
 
 
 @lru_cache(maxsize=1)
-def _generic_words() -> frozenset:
+def _generic_phrases() -> Tuple[Tuple[str, ...], ...]:
+    """The follow-up words and phrases ("nộp", "hồ sơ", "thế nào") as written, lower case,
+    longest first."""
     data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
-    return frozenset(
-        word for w in data.get("generic_words") or [] for word in _folded_phrase(w).split()
-    )
+    phrases = {tuple(w.text.lower() for w in words(p)) for p in data.get("generic_words") or []}
+    return tuple(sorted(phrases, key=len, reverse=True))
+
+
+def _same_word(typed: str, written: str) -> bool:
+    """A word typed with diacritics matches only as written ("bán" is not "bạn"); one typed
+    without them, by its folded form."""
+    return typed == written if fold(typed) != typed else typed == fold(written)
+
+
+def naming_words(query: str) -> List[str]:
+    """The folded words of a procedure query beyond the words and phrases any follow-up has
+    ("nộp", "làm", "hồ sơ"...): "giấy phép bán lẻ rượu" has five, "nộp online được không"
+    none."""
+    typed = [w.text.lower() for w in words(query)]
+    kept: List[str] = []
+    position = 0
+    while position < len(typed):
+        for phrase in _generic_phrases():
+            window = typed[position : position + len(phrase)]
+            if len(window) == len(phrase) and all(map(_same_word, window, phrase)):
+                position += len(phrase)
+                break
+        else:
+            kept.append(fold(typed[position]))
+            position += 1
+    return kept
+
+
+@lru_cache(maxsize=1)
+def _procedure_heads() -> Tuple[Tuple[str, ...], ...]:
+    data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    return tuple(tuple(w.text.lower() for w in words(h)) for h in data.get("procedure_heads") or [])
+
+
+def asks_for_a_procedure(text: str) -> bool:
+    """Whether ``text`` has a word that says it is about a procedure ("giấy phép", "thủ tục",
+    "đăng ký"...), matched accent-aware, besides other words that name what."""
+    typed = [w.text.lower() for w in words(text)]
+    for head in _procedure_heads():
+        for at in range(len(typed) - len(head) + 1):
+            if all(map(_same_word, typed[at : at + len(head)], head)):
+                return len(naming_words(text)) > len(head)
+    return False
 
 
 def names_something(query: str) -> bool:
-    """Whether a procedure query has a word that could name a procedure, beyond the words any
-    follow-up has ("nộp", "làm", "hồ sơ"...): "nộp online được không" names nothing and keeps
-    the procedure in focus; "giấy phép bán lẻ rượu" names something else."""
-    return any(fold(w.text) not in _generic_words() for w in words(query))
+    """Whether a procedure query has a word that could name a procedure: "nộp online được
+    không" names nothing and keeps the procedure in focus."""
+    return bool(naming_words(query))
 
 
 def _contains(folded: str, phrase: str) -> bool:

@@ -98,7 +98,17 @@ def source_line(procedure: Procedure) -> str:
     record's address goes with the answer as a link button (``actions.replies``)."""
     host = urlsplit(procedure.source_url).hostname or ""
     name = NATIONAL_PORTAL if host.endswith("dichvucong.gov.vn") else host or NATIONAL_PORTAL
+    if procedure.origin == "snapshot":
+        return f"Nguồn: {name}, {_crawled(procedure)} (dữ liệu danh mục, chưa biên tập)"
     return f"Nguồn: {name}, kiểm tra {procedure.checked:%d/%m/%Y}"
+
+
+def _crawled(procedure: Procedure) -> str:
+    """When a snapshot record was read from the portal: the day, or the month when its crawl
+    gives only the month (``source_dataset`` "... (crawled 2026-07)")."""
+    if re.search(r"\(crawled \d{4}-\d{2}\)$", procedure.source_dataset or ""):
+        return f"cập nhật tháng {procedure.checked:%m/%Y}"
+    return f"cập nhật {procedure.checked:%d/%m/%Y}"
 
 
 def inline_link(label: str, url: Optional[str]) -> str:
@@ -136,6 +146,8 @@ def portal_details(procedure: Procedure) -> str:
         lines.append(f"- Cơ quan thực hiện: {procedure.agency}")
     if procedure.levels:
         lines.append(f"- Cấp thực hiện: {', '.join(procedure.levels)}")
+    if procedure.subjects:
+        lines.append(f"- Đối tượng thực hiện: {', '.join(procedure.subjects)}")
     record_page = procedure.source_url.rstrip("/") != "https://dichvucong.gov.vn"
     where = "" if record_page else f" (tra cứu theo mã {procedure.code})"
     lines.append(
@@ -223,11 +235,13 @@ def online(procedure: Procedure, profile: ProvinceProfile) -> str:
     if procedure.online_level != "khong":
         lines.append(VNEID_LOGIN)
         if procedure.portal_url:
-            lines.append(f"Nộp trực tuyến tại: {procedure.portal_url}")
+            lines.append(
+                f"Nộp trực tuyến tại: {inline_link('trang nộp hồ sơ', procedure.portal_url)}"
+            )
         if profile.portal_url:
-            lines.append(f"Cổng dịch vụ công {profile.name}: {profile.portal_url}")
+            lines.append(inline_link(f"Cổng dịch vụ công {profile.name}", profile.portal_url))
         if profile.one_stop_url:
-            lines.append(f"Hệ thống một cửa {profile.name}: {profile.one_stop_url}")
+            lines.append(inline_link(f"Hệ thống một cửa {profile.name}", profile.one_stop_url))
     return _join(*lines, *_missing(procedure, "trực tuyến"), source_line(procedure))
 
 
@@ -407,7 +421,7 @@ def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
     if procedure.where_to_submit:
         lines.append(f"- Nơi nộp: {procedure.where_to_submit}")
     if any(c.method == "online" for c in procedure.channels) and procedure.portal_url:
-        lines.append(f"- Nộp trực tuyến: {procedure.portal_url}")
+        lines.append(f"- Nộp trực tuyến: {inline_link('trang nộp hồ sơ', procedure.portal_url)}")
     if "Cấp tỉnh" in procedure.levels and profile.one_stop_centres:
         centre = profile.one_stop_centres[0]
         lines.append(f"Tại {profile.name}: {centre.name}, {centre.address}.")
@@ -537,7 +551,7 @@ def documents_common_part(procedure: Procedure) -> str:
 def eligibility(procedure: Procedure, profile: ProvinceProfile) -> str:
     """Whether / who: the official record's subjects, conditions and where to submit."""
     lines = [f"Về đối tượng và điều kiện của {called(procedure, capital=False)}:"]
-    subjects = list(getattr(procedure, "subjects", None) or [])
+    subjects = list(procedure.subjects or [])
     if subjects:
         lines.append(f"- Đối tượng thực hiện: {', '.join(subjects)}.")
     if procedure.conditions:

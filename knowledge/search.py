@@ -11,11 +11,13 @@ millisecond.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from functools import lru_cache
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from scipy import sparse
@@ -43,16 +45,24 @@ class IndexEntry:
     short_name: str
     aliases: Tuple[str, ...] = ()
     keywords: Tuple[str, ...] = ()
+    # What tells apart procedures of the same title (shown with the title when two meet).
+    levels: Tuple[str, ...] = ()
+    field: Optional[str] = None
+    agency: Optional[str] = None
 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A ranked search result."""
+    """A ranked search result. ``short_name`` is the title to show: when another hit has the
+    same title, it names what differs ("Rút tiền ký quỹ (Quản lý bán hàng đa cấp)").
+    ``coverage`` is the share of the query's information (IDF mass) the procedure's best
+    phrase holds: a hit that leaves the query's rare words ("rượu") out covers little."""
 
     code: str
     name: str
     short_name: str
     score: float
+    coverage: float = 1.0
 
 
 _FINAL_Y = re.compile(r"^([bcdghklmnpqrstvx]+)y$")
@@ -64,12 +74,27 @@ _FINAL_Y_ACCENTED = re.compile(r"^([bcdđghklmnpqrstvx]+)([yýỳỷỹỵ])$")
 _Y_AS_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
 
 
+@lru_cache(maxsize=65536)
+def _folded_syllable(word: str) -> str:
+    return _FINAL_Y.sub(r"\1i", fold(word))
+
+
 def syllables(text: str) -> List[str]:
     """Normalised, abbreviation-expanded, accent-folded syllables of ``text``.
 
     A final "y" after a consonant is spelt "i" ("ký" = "kí", "lý" = "lí").
     """
-    return [_FINAL_Y.sub(r"\1i", fold(w.text)) for w in words(text)]
+    return [_folded_syllable(w.text) for w in words(text)]
+
+
+@lru_cache(maxsize=131072)
+def phrase_terms(text: str) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+    """The folded terms of ``text`` and its ACCENTED terms, from one reading of its words
+    (kept: an index rebuilt over the same catalogue reads each phrase once per process)."""
+    typed = [w.text for w in words(text)]
+    folded = terms([_folded_syllable(w) for w in typed])
+    accented = {ACCENTED + t for t in terms([_accented(w) for w in typed])}
+    return frozenset(folded), frozenset(accented)
 
 
 def _accented(word: str) -> str:
@@ -87,7 +112,7 @@ def query_terms(text: str) -> Tuple[List[str], List[Optional[str]]]:
     """A query's syllables, folded, and each one's accented form when it was typed with
     diacritics (None when typed without: then it may be any word that folds the same)."""
     typed = words(text)
-    folded = [_FINAL_Y.sub(r"\1i", fold(w.text)) for w in typed]
+    folded = [_folded_syllable(w.text) for w in typed]
     accented = [_accented(w.text) if has_vietnamese_marks(w.text) else None for w in typed]
     return folded, accented
 
@@ -133,21 +158,18 @@ class ProcedureIndex:
             weighted = [(p, 1.0) for p in names] + [(p, KEYWORD_WEIGHT) for p in entry.keywords]
             weighted += [(c, CLAUSE_WEIGHT) for c in clauses(entry.name) if c not in names]
             for phrase, weight in weighted:
-                folded_ids = [
-                    vocabulary.setdefault(t, len(vocabulary)) for t in terms(syllables(phrase))
-                ]
+                folded_terms, accented = phrase_terms(phrase)
+                folded_ids = [vocabulary.setdefault(t, len(vocabulary)) for t in folded_terms]
                 if not folded_ids:
                     continue
-                ids = folded_ids + [
-                    vocabulary.setdefault(t, len(vocabulary)) for t in accented_terms(phrase)
-                ]
+                ids = folded_ids + [vocabulary.setdefault(t, len(vocabulary)) for t in accented]
                 row = len(phrase_owner)
                 phrase_owner.append(owner)
                 phrase_weight.append(weight)
                 rows.extend([row] * len(ids))
                 cols.extend(ids)
                 seen.update(folded_ids)
-            for term in terms(syllables(entry.short_name)) | accented_terms(entry.short_name):
+            for term in set().union(*phrase_terms(entry.short_name)):
                 name_rows.append(owner)
                 name_cols.append(vocabulary.setdefault(term, len(vocabulary)))
             for term_id in seen:
@@ -184,6 +206,13 @@ class ProcedureIndex:
         owner_changes = np.diff(self._phrase_owner) != 0
         self._owner_starts = np.flatnonzero(np.r_[bool(phrase_owner), owner_changes])
         self._owners_with_phrases = self._phrase_owner[self._owner_starts]
+        ends = [*self._owner_starts[1:], len(phrase_owner)][: len(self._owner_starts)]
+        self._phrase_rows = {
+            int(owner): (int(start), int(end))
+            for owner, start, end in zip(
+                self._owners_with_phrases, self._owner_starts, ends, strict=True
+            )
+        }
         self._near: Dict[str, Set[str]] = defaultdict(set)
         for term in vocabulary:
             if "_" not in term and len(term) >= 3 and not term.startswith(ACCENTED):
@@ -222,7 +251,30 @@ class ProcedureIndex:
         unique: Dict[str, SearchHit] = {}
         for hit in hits:
             unique.setdefault(hit.code, hit)
-        return list(unique.values())[:limit]
+        return self._distinguished(list(unique.values())[:limit])
+
+    def _distinguished(self, hits: List[SearchHit]) -> List[SearchHit]:
+        """Hits whose titles are all different: procedures of the same title get what differs
+        (level, field or agency) after it; ones that differ in none of these are one option
+        (the best ranked), since the citizen could not choose between them."""
+        groups: Dict[str, List[int]] = defaultdict(list)
+        for position, hit in enumerate(hits):
+            groups[_title_key(hit.short_name)].append(position)
+        shown: List[Optional[SearchHit]] = list(hits)
+        for positions in groups.values():
+            if len(positions) < 2:
+                continue
+            entries = [self.entry(hits[p].code) for p in positions]
+            labels = _differences([e for e in entries if e is not None])
+            seen: Set[str] = set()
+            for position, label in zip(positions, labels or [None] * len(positions), strict=True):
+                hit = hits[position]
+                if label is None or label in seen:
+                    shown[position] = None if position != positions[0] else hit
+                    continue
+                seen.add(label)
+                shown[position] = dataclasses.replace(hit, short_name=f"{hit.short_name} ({label})")
+        return [hit for hit in shown if hit is not None]
 
     def _query_terms(self, folded: List[str], accented: List[Optional[str]]) -> np.ndarray:
         """Term ids of a query: a syllable typed with diacritics matches only that spelling
@@ -249,6 +301,13 @@ class ProcedureIndex:
         ids = {self._vocabulary[t] for t in _mixed_terms(corrected) if t in self._vocabulary}
         return np.fromiter(ids, dtype=np.int64, count=len(ids))
 
+    def _coverage(self, owner: int, matched: np.ndarray, query_mass: float) -> float:
+        """The share of the query's mass that the owner's best-covering phrase holds."""
+        rows = self._phrase_rows.get(owner)
+        if rows is None or query_mass <= 0:
+            return 0.0
+        return round(min(1.0, float(matched[rows[0] : rows[1]].max()) / query_mass), 4)
+
     def _rank(self, query_ids: np.ndarray, limit: int, recall_weight: float) -> List[SearchHit]:
         weights = self._idf[query_ids]
         query_mass = weights.sum()
@@ -270,15 +329,35 @@ class ProcedureIndex:
                 self._entries[i].name,
                 self._entries[i].short_name,
                 round(float(scores[i]), 4),
+                self._coverage(int(i), matched, query_mass),
             )
             for i in ranked
             if scores[i] > 0
         ]
 
 
+@lru_cache(maxsize=65536)
+def _title_key(title: str) -> str:
+    return " ".join(syllables(title))
+
+
+def _differences(entries: List[IndexEntry]) -> Optional[List[str]]:
+    """For entries of the same title, the first of level, field and agency that is known for
+    each and differs between them, as one label per entry; None when none does."""
+    for describe in (
+        lambda e: ", ".join(e.levels),
+        lambda e: e.field or "",
+        lambda e: e.agency or "",
+    ):
+        labels = [describe(e) for e in entries]
+        if all(labels) and len(set(labels)) == len(labels):
+            return labels
+    return None
+
+
 def _folded_term(term: str) -> str:
     """The folded form of an accented term ("~đăng_ký" -> "dang_ki")."""
-    return "_".join(_FINAL_Y.sub(r"\1i", fold(p)) for p in term[len(ACCENTED) :].split("_"))
+    return "_".join(_folded_syllable(p) for p in term[len(ACCENTED) :].split("_"))
 
 
 def _mixed_terms(syllables_: List[str]) -> Set[str]:

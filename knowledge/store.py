@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Union
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, event, inspect, select
+from sqlalchemy import MetaData, create_engine, event, inspect, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from knowledge import catalogue
 from knowledge.curated import CURATED_DIR, read_curated, to_model
 from knowledge.models import Base, Procedure
 from knowledge.search import IndexEntry, ProcedureIndex, SearchHit
@@ -25,19 +26,24 @@ def database_url() -> str:
 
 
 WRITE_LOCK_OPTION = "sqlite_write_lock"
+WAIT_OPTION = "sqlite_wait_ms"
 READ_WAIT_MS = 1000
 WRITE_WAIT_MS = 5000
+# Loading the catalogue at start: the action server and the console load into one SQLite file at
+# the same start, and the second waits for the first instead of failing.
+LOAD_WAIT_MS = 120_000
 
 
 WRITE_LOCK_KEY = 0x626F74  # PostgreSQL advisory lock taken by such transactions ("bot")
 
 
-def lock_for_writing(session: Session) -> None:
+def lock_for_writing(session: Session, wait_ms: int = WRITE_WAIT_MS) -> None:
     """Start the session's transaction holding SQLite's write lock, for a transaction that
     reads, then writes what it read: otherwise a concurrent writer makes its first write fail at
-    once with "database is locked". On PostgreSQL the transaction holds an advisory lock until it
-    ends, so such transactions of every process (a cluster's) run one at a time, as on SQLite."""
-    session.connection(execution_options={WRITE_LOCK_OPTION: True})
+    once with "database is locked"; it waits up to ``wait_ms`` for another writer. On PostgreSQL
+    the transaction holds an advisory lock until it ends, so such transactions of every process
+    (a cluster's) run one at a time, as on SQLite."""
+    session.connection(execution_options={WRITE_LOCK_OPTION: True, WAIT_OPTION: wait_ms})
 
 
 def make_engine(url: str) -> Engine:
@@ -65,10 +71,11 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-            immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION)
+            options = connection.get_execution_options()
+            immediate = options.get(WRITE_LOCK_OPTION)
             # A locked database: a reader gives up at once (the citizen is answered politely),
-            # a writer waits a little for the other writer.
-            wait_ms = WRITE_WAIT_MS if immediate else READ_WAIT_MS
+            # a writer waits a little for the other writer (a start-time load, long).
+            wait_ms = options.get(WAIT_OPTION, WRITE_WAIT_MS if immediate else READ_WAIT_MS)
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -82,11 +89,23 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def create_tables(metadata: MetaData, engine: Engine) -> None:
+    """Create a store's missing tables at start, waiting for another process that holds SQLite's
+    write lock meanwhile (the action server loading the catalogue into the same file)."""
+    with engine.connect() as connection:
+        connection.execution_options(**{WAIT_OPTION: LOAD_WAIT_MS})
+        with connection.begin():
+            metadata.create_all(connection)
+
+
 def add_missing_columns(engine: Engine) -> None:
     """Add the columns the models gained since a database was created (as nullable columns:
     the rows already there have none of the new facts)."""
     quote = engine.dialect.identifier_preparer.quote
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        connection.execution_options(**{WAIT_OPTION: LOAD_WAIT_MS}).begin(),
+    ):
         inspector = inspect(connection)
         for table in Base.metadata.sorted_tables:
             present = {column["name"] for column in inspector.get_columns(table.name)}
@@ -101,9 +120,9 @@ def add_missing_columns(engine: Engine) -> None:
 class KnowledgeBase:
     """Procedures in SQL, searched through an in-memory index rebuilt after each load."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, build_index: bool = True) -> None:
         self.engine = engine
-        Base.metadata.create_all(engine)
+        create_tables(Base.metadata, engine)
         add_missing_columns(engine)
         for table in Base.metadata.sorted_tables:  # indexes added since a database was created
             for table_index in table.indexes:
@@ -111,28 +130,55 @@ class KnowledgeBase:
         self._sessions = sessionmaker(engine, expire_on_commit=False, future=True)
         self.index = ProcedureIndex([])
         self._procedures: Dict[str, Optional[Procedure]] = {}
-        self.reindex()
+        if build_index:
+            self.reindex()
 
     @classmethod
-    def open(cls, url: Optional[str] = None, curated_dir: Path = CURATED_DIR) -> KnowledgeBase:
-        """Open the database and load the curated files into it."""
-        knowledge = cls(make_engine(url or database_url()))
-        knowledge.load_curated(curated_dir)
+    def open(
+        cls,
+        url: Optional[str] = None,
+        curated_dir: Path = CURATED_DIR,
+        snapshot: Union[bool, Path] = True,
+    ) -> KnowledgeBase:
+        """Open the database, load the curated files and the catalogue snapshot into it (the
+        configured one when ``snapshot`` is True, none when False), then build the index."""
+        knowledge = cls(make_engine(url or database_url()), build_index=False)
+        knowledge.load_curated(curated_dir, reindex=False)
+        path = catalogue.configured_snapshot() if snapshot is True else snapshot or None
+        if path is not None:
+            knowledge.load_snapshot(path, reindex=False)
+        knowledge.reindex()
         return knowledge
 
     def session(self) -> Session:
         """A new ORM session."""
         return self._sessions()
 
-    def load_curated(self, directory: Path = CURATED_DIR) -> int:
+    def load_curated(self, directory: Path = CURATED_DIR, reindex: bool = True) -> int:
         """Replace the curated procedures with the files' content; returns how many were loaded."""
-        return self.replace(to_model(record) for record in read_curated(directory))
+        records = (to_model(record) for record in read_curated(directory))
+        return self.replace(records, reindex, wait_ms=LOAD_WAIT_MS)
 
-    def replace(self, procedures: Iterable[Procedure]) -> int:
+    def load_snapshot(self, path: Path, reindex: bool = True) -> int:
+        """Load a catalogue snapshot (``knowledge.catalogue.load``); returns how many
+        procedures were written (0 when this file is loaded already)."""
+        with self.session() as session, session.begin():
+            lock_for_writing(
+                session, LOAD_WAIT_MS
+            )  # a concurrent start waits, then finds it loaded
+            count = catalogue.load(session, path)
+        if reindex:
+            self.reindex()
+        return count
+
+    def replace(
+        self, procedures: Iterable[Procedure], reindex: bool = True, wait_ms: int = WRITE_WAIT_MS
+    ) -> int:
         """Insert or replace procedures (with their cases and channels) in one transaction."""
         count = 0
         with self.session() as session, session.begin():
-            lock_for_writing(session)  # processes starting together load the same records
+            # reads, then writes what it read; processes starting together load the same records
+            lock_for_writing(session, wait_ms)
             for procedure in procedures:
                 existing = session.get(Procedure, procedure.code)
                 if existing is not None:
@@ -140,7 +186,8 @@ class KnowledgeBase:
                     session.flush()
                 session.add(procedure)
                 count += 1
-        self.reindex()
+        if reindex:
+            self.reindex()
         return count
 
     def reindex(self) -> None:
@@ -154,11 +201,23 @@ class KnowledgeBase:
                     Procedure.short_name,
                     Procedure.aliases,
                     Procedure.keywords,
+                    Procedure.levels,
+                    Procedure.field,
+                    Procedure.agency,
                 ).order_by(Procedure.code)
             ).all()
         self.index = ProcedureIndex(
-            IndexEntry(code, name, short_name, tuple(aliases or ()), tuple(keywords or ()))
-            for code, name, short_name, aliases, keywords in rows
+            IndexEntry(
+                code,
+                name,
+                short_name,
+                tuple(aliases or ()),
+                tuple(keywords or ()),
+                tuple(levels or ()),
+                field,
+                agency,
+            )
+            for code, name, short_name, aliases, keywords, levels, field, agency in rows
         )
 
     def search(self, query: str, limit: int = 5, **options: float) -> List[SearchHit]:

@@ -22,6 +22,8 @@ fi
 as_root=""
 [ "$(id -u)" -ne 0 ] && as_root="sudo"
 echo "Installing Debian's packages for the tests: ${missing[*]}..."
-$as_root apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends \
-  "${missing[@]}" >/dev/null
+# Another install running (unattended upgrades, a parallel job) holds dpkg's lock: wait for it.
+wait_for_lock=(-o DPkg::Lock::Timeout=600)
+$as_root apt-get "${wait_for_lock[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive $as_root apt-get "${wait_for_lock[@]}" install -y -qq \
+  --no-install-recommends "${missing[@]}" >/dev/null

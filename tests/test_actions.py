@@ -151,6 +151,19 @@ async def test_a_follow_up_aspect_during_a_choice_is_kept_and_the_choice_asked_a
     assert found["pending_aspects"] == ["processing_time"]
 
 
+async def test_an_aspect_asked_while_the_options_are_shown_leaves_them_to_the_form() -> None:
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        "lam online dc ko a",
+        "ask_online",
+        pending_choice=passport_choice(["overview"]),
+        choice_kind="procedure",
+    )
+    assert messages == []  # the form asks the same options again, nothing said before them
+    assert slot(events, "pending_choice")["options"] == passport_choice([])["options"]
+    assert slot(events, "pending_aspects") == ["online"]
+
+
 async def test_a_question_about_another_procedure_ends_the_choice() -> None:
     _, found = await extract_choice(
         "thế còn đăng ký khai sinh thì sao", "ask_overview", pending_choice=passport_choice([])
@@ -250,6 +263,23 @@ async def test_follow_up_keeps_the_procedure_in_focus() -> None:
     assert slot(events, "procedure_code") == BIRTH
 
 
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("ok vậy hết bao nhiêu tiền", "ask_fee"),  # a few words that name no procedure
+        ("bao lau thi xong", "ask_processing_time"),
+        ("nộp ở công an xã được không", "ask_agency"),  # where-to-submit words
+        ("can giay kham suc khoe ko", "ask_documents"),  # a document of the focus's record
+    ],
+)
+async def test_a_typed_follow_up_keeps_the_procedure_in_focus(text: str, intent: str) -> None:
+    messages, events = await run(ActionAnswerProcedure(), text, intent, procedure_code="3.000347")
+    assert "giấy phép lái xe" in text_of(messages)
+    assert slot(events, "procedure_code") in ("unset", "3.000347")
+    choice = slot(events, "pending_choice")
+    assert choice in ("unset", None) or choice["kind"] == "case"  # never a choice of procedures
+
+
 async def test_a_new_procedure_replaces_the_focus_and_its_case() -> None:
     _, events = await run(
         ActionAnswerProcedure(),
@@ -318,11 +348,12 @@ async def test_a_dossier_status_question_explains_the_look_up_and_offers_staff()
 
 
 async def test_a_slow_dossier_gets_the_time_limit_and_the_offer_of_staff() -> None:
-    messages, _ = await run(
+    messages, events = await run(
         ActionAnswerDelay(), "nộp sang tên xe 2 tuần chưa thấy gì", "complain_delay"
     )
     answer = text_of(messages)
     assert "chờ lâu" in answer and "sang tên" in answer and "ngày làm việc" in answer
+    assert slot(events, "last_answer")["aspects"] == ["delay", "processing_time"]
     assert messages[0]["buttons"][0]["payload"] == "/request_human"
 
 
@@ -399,12 +430,12 @@ async def test_an_ordinal_the_classifier_reads_as_a_rating_still_picks_the_optio
     assert found == {"chosen_option": LOST_PASSPORT}
 
 
-async def test_a_new_unknown_procedure_is_not_answered_with_the_one_in_focus() -> None:
+@pytest.mark.parametrize(
+    "text", ["cấp giấy phép bán lẻ rượu cần gì", "giay phep ban le ruou can gi"]
+)
+async def test_a_new_unknown_procedure_is_not_answered_with_the_one_in_focus(text: str) -> None:
     messages, events = await run(
-        ActionAnswerProcedure(),
-        "cấp giấy phép bán lẻ rượu cần gì",
-        "ask_documents",
-        procedure_code=MARRIAGE,
+        ActionAnswerProcedure(), text, "ask_documents", procedure_code=MARRIAGE
     )
     assert "Tờ khai đăng ký kết hôn" not in text_of(messages)
     assert slot(events, "procedure_code") in ("unset", None)
@@ -413,3 +444,22 @@ async def test_a_new_unknown_procedure_is_not_answered_with_the_one_in_focus() -
 async def test_a_not_found_answer_does_not_repeat_a_phone_number() -> None:
     messages, _ = await run(ActionAnswerProcedure(), "xin visa đi Nhật gọi 0912345678 cần gì")
     assert "0912345678" not in text_of(messages) and "678" in text_of(messages)
+
+
+async def test_a_doubted_request_for_an_unknown_procedure_gets_not_found_and_the_hotline() -> None:
+    messages, _ = await run(ActionDefaultFallback(), "giấy phép bán lẻ rượu", "nlu_fallback")
+    answer = text_of(messages)
+    assert "chưa tìm thấy thủ tục" in answer and "1022" in answer
+
+
+async def test_small_talk_the_classifier_doubted_is_asked_to_rephrase() -> None:
+    messages, _ = await run(ActionDefaultFallback(), "hôm nay trời đẹp quá", "nlu_fallback")
+    assert messages[0]["response"] == "utter_ask_rephrase"
+
+
+async def test_the_case_told_after_an_answer_gets_that_cases_documents() -> None:
+    messages, events = await run(
+        ActionDefaultFallback(), "về ở với ông bà ngoại", "nlu_fallback", procedure_code=RESIDENCE
+    )
+    assert "Hồ sơ" in text_of(messages)
+    assert slot(events, "last_answer")["aspects"] == ["documents"]

@@ -100,3 +100,15 @@ def test_web_chat_page_is_served(servers) -> None:  # noqa: ANN001
     with urllib.request.urlopen(f"{servers.url}/webhooks/webchat/", timeout=10) as reply:
         page = reply.read().decode()
     assert "Trợ lý thủ tục hành chính" in page and "/webhooks/rest/webhook" in page
+
+
+def test_a_procedure_known_from_the_catalogue_snapshot_only(servers) -> None:  # noqa: ANN001
+    # 1.003583 Đăng ký khai sinh lưu động: no curated file, the snapshot's official record.
+    citizen = Citizen(servers)
+    replies = citizen.say("đăng ký khai sinh lưu động cần giấy tờ gì")
+    answer = "\n".join(m.get("text", "") for m in replies)
+    assert "khai sinh lưu động" in answer.lower() and "1. " in answer
+    assert "dữ liệu danh mục, chưa biên tập" in answer
+    links = json.dumps(replies, ensure_ascii=False)
+    assert "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/" in links  # the official record
+    assert "5 ngày làm việc" in citizen.text("mất bao lâu vậy")

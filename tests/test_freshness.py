@@ -54,7 +54,7 @@ def test_records_checked_too_long_ago_are_listed(kb: KnowledgeBase, tmp_path: Pa
     import_paths(kb, [write_catalogue(tmp_path / "c.jsonl", [CATALOGUE_HOUSE_NUMBER])])
     assert stale(kb, 180, today()) == []
     later = stale(kb, 180, today() + dt.timedelta(days=181))
-    assert {r.origin for r in later} == {"curated", "imported"}
+    assert {r.origin for r in later} == {"curated", "imported", "snapshot"}
     house = next(r for r in later if r.code == "1.009141")
     assert house.checked == today() and house.name.startswith("Cấp mới/cấp lại")
 

@@ -153,7 +153,9 @@ def test_a_record_the_database_refuses_is_skipped_and_the_others_kept(
     assert [str(p) for p in summary.problems] == [
         "catalog.jsonl, line 2: not saved (IntegrityError: refused by the test)"
     ]
-    assert kb.procedure("3.000616") is not None and kb.procedure("1.009141") is None
+    assert kb.procedure("3.000616") is not None
+    refused = kb.procedure("1.009141")  # the city's own procedure stays as the snapshot has it
+    assert refused is not None and refused.origin == "snapshot"
     assert sources(kb, "1.009141") == [], "the refused record's bookkeeping is rolled back"
     assert summary.outcomes["kept curated"] == 1
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.catalogue import configured_snapshot, read_snapshot
 from knowledge.curated import CURATED_DIR, CuratedDataError, check_record, read_curated
 from knowledge.store import KnowledgeBase
 
@@ -85,4 +86,6 @@ def test_loading_into_sql_is_idempotent(tmp_path: Path) -> None:
     assert birth.name == "Thủ tục đăng ký khai sinh"
     assert birth.cases and birth.cases[0].documents and birth.channels
     reopened = KnowledgeBase(kb.engine)
-    assert len(reopened.index) == len(RECORDS)
+    catalogue = {r["code"] for r in read_snapshot(configured_snapshot())}
+    assert len(reopened.index) == len(catalogue | {r["code"] for r in RECORDS})
+    assert reopened.procedure("1.001193").origin == "curated"

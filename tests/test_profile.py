@@ -93,8 +93,8 @@ async def test_session_and_fallback_use_the_active_profile(test_province: None) 
 async def test_procedure_answers_use_the_active_profile(test_province: None) -> None:
     messages, _ = await run(ActionAnswerProcedure(), "làm hộ chiếu online được không", "ask_online")
     online = text_of(messages)
-    assert "Cổng dịch vụ công Tỉnh Thử Nghiệm: https://dichvucong.thunghiem.example" in online
-    assert "Hệ thống một cửa Tỉnh Thử Nghiệm: https://motcua.thunghiem.example" in online
+    assert "[Cổng dịch vụ công Tỉnh Thử Nghiệm](https://dichvucong.thunghiem.example)" in online
+    assert "[Hệ thống một cửa Tỉnh Thử Nghiệm](https://motcua.thunghiem.example)" in online
     messages, _ = await run(ActionAnswerProcedure(), "làm hộ chiếu nộp ở đâu", "ask_agency")
     agency = text_of(messages)
     assert "Tại Tỉnh Thử Nghiệm: Trung tâm Phục vụ hành chính công Tỉnh Thử Nghiệm" in agency

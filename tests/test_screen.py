@@ -40,3 +40,33 @@ def test_other_languages_are_screened(text: str) -> None:
 )
 def test_vietnamese_goes_to_the_classifier(text: str) -> None:
     assert screen(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "co nguoi nhan zalo bao lam ho chieu nhanh 2 ngay, chuyen khoan truoc 2 trieu, co that ko",
+        "Họ tự xưng là công an, nói tôi bị khởi tố nếu không chuyển tiền để chứng minh vô tội.",
+        "Chỉ tải app này với chụp chân dung mà bị hack vào tài khoản ngân hàng lừa hết tiền",
+    ],
+)
+def test_a_scam_told_gets_the_safety_warning(text: str) -> None:
+    assert screen(text) == "report_scam"
+
+
+@pytest.mark.parametrize(
+    "text", ["lệ phí chuyển khoản được không", "đăng ký thường trú có cần gọi điện hẹn trước không"]
+)
+def test_one_scam_word_alone_is_an_ordinary_question(text: str) -> None:
+    assert screen(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tôi nộp hồ sơ sang tên xe từ tháng 9, đến nay vẫn chưa nhận được kết quả.",
+        "ho so lam lai so do qua hen 2 tuan ma chua thay gi, cho mai",
+    ],
+)
+def test_a_dossier_taking_long_is_a_complaint(text: str) -> None:
+    assert screen(text) == "complain_delay"

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import declarative_base
 
-from knowledge.store import database_url, make_engine
+from knowledge.store import create_tables, database_url, make_engine
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class SqlSeenIds:
 
     def _claim(self, key: str) -> bool:
         if not self._table_ready:
-            Base.metadata.create_all(self._engine)
+            create_tables(Base.metadata, self._engine)
             self._table_ready = True
         now = self._clock()
         table = SeenMessageId.__table__

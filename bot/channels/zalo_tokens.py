@@ -32,7 +32,7 @@ from sqlalchemy import Column, DateTime, String, Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from knowledge.store import lock_for_writing
+from knowledge.store import create_tables, lock_for_writing
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class TokenStore:
     """The token row of one Zalo app in SQL, seeded from the environment's pair."""
 
     def __init__(self, engine: Engine, app_id: str, seed: Tokens) -> None:
-        Base.metadata.create_all(engine)
+        create_tables(Base.metadata, engine)
         self._sessions = sessionmaker(engine, future=True)
         self._app_id = app_id
         self._seed = seed

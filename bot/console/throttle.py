@@ -18,6 +18,8 @@ from sqlalchemy import Column, DateTime, Integer, String, delete, func, insert, 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
+from knowledge.store import create_tables
+
 Base = declarative_base()
 WINDOW = dt.timedelta(minutes=15)
 ACCOUNT_FAILURES = 5
@@ -46,7 +48,7 @@ class LoginThrottle:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        Base.metadata.create_all(engine)
+        create_tables(Base.metadata, engine)
 
     def locked(self, username: str, address: str) -> bool:
         """Whether sign-ins for this account, or from this address, are refused now."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.feedback.answers import DOWN, RATINGS, REASONS, AnswerRef
 from bot.feedback.models import AnswerFeedback, Base
 from bot.privacy import redact
-from knowledge.store import database_url, lock_for_writing, make_engine
+from knowledge.store import create_tables, database_url, lock_for_writing, make_engine
 
 MAX_TEXT_CHARS = 1000
 
@@ -32,7 +32,7 @@ class FeedbackStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        Base.metadata.create_all(engine)
+        create_tables(Base.metadata, engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False, future=True)
 
     @classmethod

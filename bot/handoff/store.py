@@ -29,7 +29,7 @@ from bot.handoff.models import (
     Ticket,
     TicketEvent,
 )
-from knowledge.store import database_url, lock_for_writing, make_engine
+from knowledge.store import create_tables, database_url, lock_for_writing, make_engine
 
 DEFAULT_WAIT_MINUTES = 5
 WITHDRAWN = "Công dân không chờ cán bộ nữa, tiếp tục hỏi trợ lý ảo"
@@ -54,7 +54,7 @@ class HandoffStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        Base.metadata.create_all(engine)
+        create_tables(Base.metadata, engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False, future=True)
 
     @classmethod

@@ -34,7 +34,7 @@ from knowledge.text.sentences import question_span
 PATTERNS_FILE = Path(__file__).parent.parent / "resources" / "entity_patterns.yml"
 EXTRACTOR = "PatternEntityExtractor"
 # Aspects are read from the question part of a long message; the other entities anywhere.
-QUESTION_ENTITIES = ("aspect",)
+QUESTION_ENTITIES = ("aspect", "whether")
 # "000.00.12.H17-250101-0001", "H17.22-250101-0001", or any code after "mã hồ sơ" / "số biên nhận".
 RECEIPT_CODE = re.compile(
     r"(?P<code>\b(?:\d{3}\.\d{2}\.\d{2}\.)?[A-Z]\d{2}(?:\.\d{1,2})?-\d{6}-\d{4}\b)"

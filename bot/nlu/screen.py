@@ -1,12 +1,14 @@
 """Screens messages the classifier should not guess: no words, far too long, not Vietnamese,
-a shared password or one-time code, an identity number typed on its own."""
+a shared password or one-time code, an identity number typed on its own, a scam or a
+dossier taking long told in so many words."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -26,6 +28,7 @@ ID_NUMBER = "give_id_number"
 MAX_WORDS_AROUND_ID_NUMBER = 6
 
 ENGLISH_WORDS_FILE = Path(__file__).parent.parent / "resources" / "english_words.txt"
+SIGNALS_FILE = Path(__file__).parent.parent / "resources" / "screen_signals.yml"
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +36,47 @@ def english_words() -> frozenset:
     """Frequent English words that are not also unaccented Vietnamese syllables."""
     lines = ENGLISH_WORDS_FILE.read_text(encoding="utf-8").splitlines()
     return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+
+
+@lru_cache(maxsize=1)
+def told_signals() -> Tuple[Tuple[str, int, Tuple[Tuple[str, ...], ...]], ...]:
+    """(intent, signals needed, signals as words written with diacritics, longest first)."""
+    data = yaml.safe_load(SIGNALS_FILE.read_text(encoding="utf-8")) or {}
+    kinds = []
+    for intent, kind in data.items():
+        signals = {tuple(w.text.lower() for w in words(s)) for s in kind["signals"]}
+        kinds.append((intent, int(kind["needed"]), tuple(sorted(signals, key=len, reverse=True))))
+    return tuple(kinds)
+
+
+def _typed_as(typed: str, written: str) -> bool:
+    """A word typed with diacritics matches only as written ("có" is not "cò"); one typed
+    without them, by the written word's folded form."""
+    return typed == written if fold(typed) != typed else typed == fold(written)
+
+
+def _signals_found(typed: List[str], signals: Tuple[Tuple[str, ...], ...]) -> int:
+    """How many different signals ``typed`` has (a phrase inside a longer one found counts
+    once)."""
+    used = [False] * len(typed)
+    found = 0
+    for signal in signals:
+        for at in range(len(typed) - len(signal) + 1):
+            window = typed[at : at + len(signal)]
+            if not any(used[at : at + len(signal)]) and all(map(_typed_as, window, signal)):
+                used[at : at + len(signal)] = [True] * len(signal)
+                found += 1
+                break
+    return found
+
+
+def told(text: str) -> Optional[str]:
+    """The intent of what ``text`` tells by its words (a scam, a dossier taking long), if any."""
+    typed = [w.text.lower() for w in words(text)]
+    for intent, needed, signals in told_signals():
+        if _signals_found(typed, signals) >= needed:
+            return intent
+    return None
 
 
 def screen(text: str, max_chars: int = 1500, min_english_share: float = 0.6) -> Optional[str]:
@@ -54,7 +98,7 @@ def screen(text: str, max_chars: int = 1500, min_english_share: float = 0.6) -> 
         english = sum(t.text in english_words() for t in tokens)
         if english > min_english_share * len(tokens):
             return OTHER_LANGUAGE
-    return None
+    return told(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -37,6 +37,9 @@ class SourceItem:
     record: Dict[str, Any]
     content_hash: str  # of the record as read, before conversion
     specific_to: Optional[str] = None  # the issuer of a province's own (SPECIFIC) procedure
+    # The catalogue's kind: STANDARD (national), SPECIFIC (a province's own) or
+    # STANDARD_INTERNAL (between state bodies); None when the format does not say.
+    procedure_type: Optional[str] = None
 
     @property
     def code(self) -> str:
@@ -120,6 +123,30 @@ def money(amount: float) -> str:
     return f"{int(amount):,} đồng".replace(",", ".")
 
 
+def subject_names(text: Any) -> List[str]:
+    """The subjects (đối tượng thực hiện) of a comma-separated cell: "Công dân Việt Nam, Tổ
+    chức (không bao gồm doanh nghiệp, HTX), Cán bộ, công chức, viên chức" -> three names (a
+    comma inside brackets or before a lowercase word does not separate two subjects)."""
+    names: List[str] = []
+    depth = 0
+    current = ""
+    for char in one_line(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            names.append(current.strip())
+            current = ""
+        else:
+            current += char
+    names.append(current.strip())
+    merged: List[str] = []
+    for name in names:
+        if merged and name and not name[0].isupper():
+            merged[-1] = f"{merged[-1]}, {name}"
+        elif name:
+            merged.append(name)
+    return unique(merged)
+
+
 def unique(items: List[str]) -> List[str]:
     """Items without blanks and repeats, in order."""
     return list(dict.fromkeys(i for i in items if i))
@@ -132,6 +159,7 @@ def checked_item(
     record: Dict[str, Any],
     raw: Any,
     specific_to: Optional[str] = None,
+    procedure_type: Optional[str] = None,
 ) -> Parsed:
     """A SourceItem when ``record`` passes the schema check, else the Problem."""
     where = f"{path.name} {location}" if location else path.name
@@ -139,7 +167,7 @@ def checked_item(
         check_record(record, where)
     except CuratedDataError as error:
         return Problem(path, location, str(error).removeprefix(f"{where}: "))
-    return SourceItem(kind, path, location, record, content_hash(raw), specific_to)
+    return SourceItem(kind, path, location, record, content_hash(raw), specific_to, procedure_type)
 
 
 def catalogue_record(
@@ -152,6 +180,7 @@ def catalogue_record(
     dataset: str,
     imported: dt.date,
     levels: Optional[List[str]] = None,
+    subjects: Optional[List[str]] = None,
 ) -> Dict[str, Any]:
     """The record of a procedure known only by its catalogue entry; details are on the portal."""
     return {
@@ -161,6 +190,7 @@ def catalogue_record(
         "field": field,
         "levels": levels or [],
         "agency": agency,
+        "subjects": subjects or [],
         "online": {
             "level": "chua_ro",
             "basis": "catalogue entry only: no details imported",

@@ -57,7 +57,7 @@ def detail_item(payload: Dict[str, Any], path: Path, imported: dt.date) -> Parse
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         return Problem(path, None, f"unexpected content ({type(error).__name__}: {error})")
     specific = data.get("departmentPromulgateName") if data.get("type") == "SPECIFIC" else None
-    return checked_item(DETAIL, path, None, record, payload, specific)
+    return checked_item(DETAIL, path, None, record, payload, specific, data.get("type"))
 
 
 def detail_record(data: Dict[str, Any], dataset: str, imported: dt.date) -> Dict[str, Any]:
@@ -91,6 +91,10 @@ def detail_record(data: Dict[str, Any], dataset: str, imported: dt.date) -> Dict
         or None,
         "levels": [label for flag, label in LEVEL_FLAGS if data.get(flag)],
         "agency": agency,
+        "subjects": unique(
+            [one_line(s.get("name")) for s in data.get("subjectTypesDetails") or []]
+            or [one_line(s) for s in data.get("formalityTargetType") or []]
+        ),
         "where_to_submit": text_or_none(data.get("dossierReceivingAddresses")),
         "online": {
             "level": level,
@@ -147,6 +151,7 @@ def catalogue_item(line: str, path: Path, location: str, imported: dt.date) -> P
             url=record_url(raw.get("id")),
             field="; ".join(unique([one_line(c) for c in raw.get("categories") or []])) or None,
             agency=", ".join(unique([one_line(d) for d in raw.get("departments") or []])) or None,
+            subjects=unique([one_line(s) for s in raw.get("formalityTargetType") or []]),
             dataset=dataset_label(path, location, imported),
             imported=imported,
         )
@@ -155,7 +160,7 @@ def catalogue_item(line: str, path: Path, location: str, imported: dt.date) -> P
     except ValueError as error:
         return Problem(path, location, str(error))
     specific = raw.get("departmentPromulgate") if raw.get("type") == "SPECIFIC" else None
-    return checked_item(CATALOGUE, path, location, record, raw, specific)
+    return checked_item(CATALOGUE, path, location, record, raw, specific, raw.get("type"))
 
 
 def _number(value: float) -> str:

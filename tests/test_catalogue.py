@@ -1,0 +1,195 @@
+"""The catalogue snapshot: built from the official files for the default province only, shipped,
+loaded at start under the curated files, and answered as well as its records allow."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from actions.procedure_answers import ActionAnswerProcedure
+from knowledge.catalogue import configured_snapshot, read_snapshot, write_snapshot
+from knowledge.importers import snapshot
+from knowledge.profile import load_profile
+from knowledge.store import KnowledgeBase
+from tests.trackers import make_tracker
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+PORTAL = DATA / "dichvucong" / "portal-api"
+CRAWL = DATA / "dichvucong" / "national-crawl"
+CRAWLED = ["national-crawl=2026-07", "lists=2026-07"]
+DA_NANG = "UBND Thành phố Đà Nẵng"
+ROVING_BIRTH = "1.003583"  # Đăng ký khai sinh lưu động: in the snapshot only, full details
+BIRTH = "1.001193"  # Đăng ký khai sinh: curated, and in the snapshot too
+
+
+def catalogue_types() -> Dict[str, dict]:
+    with (PORTAL / "catalog.jsonl").open(encoding="utf-8") as lines:
+        return {row["code"]: row for row in map(json.loads, lines)}
+
+
+def details_of(issuer: str, count: int) -> List[Path]:
+    """A few portal detail files of SPECIFIC procedures issued by ``issuer``."""
+    found = []
+    for path in sorted((PORTAL / "details").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+        if data.get("type") == "SPECIFIC" and data.get("departmentPromulgateName") == issuer:
+            found.append(path)
+        if len(found) == count:
+            break
+    return found
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real download cut small: the whole catalogue line file, detail records of Đà Nẵng's and
+    other provinces' own procedures and of national ones, and crawled records, one of them a
+    page filed under the wrong code (3.000272)."""
+    root = tmp_path_factory.mktemp("official") / "dichvucong"
+    portal = root / "portal-api"
+    (portal / "details").mkdir(parents=True)
+    for name in ("catalog.jsonl", "manifest.json", "provinces.json"):
+        shutil.copy(PORTAL / name, portal / name)
+    chosen = details_of(DA_NANG, 2) + details_of("UBND Thành phố Hải Phòng", 3)
+    chosen += [PORTAL / "details" / f"{code}.json" for code in ("1.004222", ROVING_BIRTH)]
+    for path in chosen:
+        shutil.copy(path, portal / "details" / path.name)
+    (root / "national-crawl" / "bo-cong-an").mkdir(parents=True)
+    for code in ("3.000272", "1.001010", "1.001456"):
+        shutil.copy(CRAWL / "bo-cong-an" / f"{code}.json", root / "national-crawl" / "bo-cong-an")
+    return root
+
+
+def build(data: Path, out: Path) -> List[dict]:
+    records, _ = snapshot.build(data, load_profile(), snapshot.crawl_dates(data, CRAWLED))
+    write_snapshot(records, out)
+    return records
+
+
+def test_the_build_is_deterministic_and_keeps_only_this_provinces_own_procedures(
+    sample: Path, tmp_path: Path
+) -> None:
+    records = build(sample, tmp_path / "first.jsonl.gz")
+    build(sample, tmp_path / "second.jsonl.gz")
+    assert (tmp_path / "first.jsonl.gz").read_bytes() == (tmp_path / "second.jsonl.gz").read_bytes()
+    assert [r["code"] for r in records] == sorted(r["code"] for r in records)
+    types = catalogue_types()
+    for record in records:
+        row = types.get(record["code"])
+        if row and row["type"] == "SPECIFIC":
+            assert row["departmentPromulgate"] == DA_NANG and record["issuer"] == DA_NANG
+        assert not row or row["type"] != "STANDARD_INTERNAL"
+    kept = {r["code"]: r for r in records}
+    for path in details_of("UBND Thành phố Hải Phòng", 3):
+        assert path.stem not in kept
+    for path in details_of(DA_NANG, 2):
+        assert kept[path.stem]["source"]["kind"] == "portal_api_detail"
+
+
+def test_each_record_keeps_its_official_link_crawl_date_and_facts(
+    sample: Path, tmp_path: Path
+) -> None:
+    kept = {r["code"]: r for r in build(sample, tmp_path / "snapshot.jsonl.gz")}
+    roving = kept[ROVING_BIRTH]
+    assert roving["source"]["url"].startswith("https://dichvucong.gov.vn/thu-tuc-hanh-chinh/")
+    assert roving["source"]["checked"] == "2026-07-18"  # portal-api/manifest.json startedAt
+    assert roving["subjects"] == ["Công dân Việt Nam"] and roving["levels"] == ["Cấp xã"]
+    assert roving["channels"][0]["time_value"] == 5 and roving["cases"][0]["documents"]
+    crawled = kept["1.001010"]  # thẻ thường trú cho người nước ngoài, national crawl
+    assert crawled["source"]["kind"] == "national_crawl"
+    assert crawled["source"]["dataset"].endswith("(crawled 2026-07)")
+    assert crawled["subjects"] == ["Người nước ngoài"]
+    assert crawled["online"]["level"] == "khong"  # no online channel listed: said as such
+    # The crawl filed another procedure's page under 3.000272: the portal's line is used.
+    unlock = kept["3.000272"]
+    assert unlock["name"].startswith("Mở khóa căn cước điện tử")
+    assert unlock["source"]["kind"] == "portal_api_catalog" and not unlock["cases"]
+
+
+def test_the_shipped_snapshot_is_what_make_snapshot_builds(tmp_path: Path) -> None:
+    shipped = configured_snapshot()
+    assert shipped is not None and shipped.stat().st_size < 15_000_000
+    build(DATA, tmp_path / "rebuilt.jsonl.gz")
+    assert (tmp_path / "rebuilt.jsonl.gz").read_bytes() == shipped.read_bytes()
+
+
+def test_the_shipped_snapshot_offers_no_other_provinces_own_procedure() -> None:
+    types = catalogue_types()
+    records = read_snapshot(configured_snapshot())
+    codes = {r["code"] for r in records}
+    own = {
+        c
+        for c, row in types.items()
+        if row["type"] == "SPECIFIC" and row["departmentPromulgate"] == DA_NANG
+    }
+    assert own <= codes
+    others = {c for c, row in types.items() if row["type"] != "STANDARD" and c not in own}
+    assert not codes & others
+    with gzip.open(configured_snapshot(), "rt", encoding="utf-8") as lines:
+        assert all(json.loads(line)["source"]["checked"] for line in lines)
+
+
+def test_curated_records_win_and_a_second_start_loads_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    knowledge = KnowledgeBase.open(url)
+    assert knowledge.procedure(BIRTH).origin == "curated"
+    assert knowledge.procedure(ROVING_BIRTH).origin == "snapshot"
+    assert len(knowledge.index) >= 4700
+    reopened = KnowledgeBase.open(url)
+    assert reopened.load_snapshot(configured_snapshot()) == 0
+    assert reopened.procedure(BIRTH).origin == "curated"
+
+
+def test_no_snapshot_when_the_environment_says_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KNOWLEDGE_SNAPSHOT", "none")
+    knowledge = KnowledgeBase.open(f"sqlite:///{tmp_path / 'kb.db'}")
+    assert knowledge.procedure(ROVING_BIRTH) is None and knowledge.procedure(BIRTH) is not None
+
+
+async def answer(text: str, intent: str = "ask_overview") -> str:
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerProcedure().run(dispatcher, make_tracker(text, intent), {})
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+async def test_a_snapshot_procedure_is_answered_with_its_official_facts() -> None:
+    documents = await answer("đăng ký khai sinh lưu động cần giấy tờ gì", "ask_documents")
+    assert "1. " in documents and "dữ liệu danh mục, chưa biên tập" in documents
+    time = await answer("đăng ký khai sinh lưu động mất bao lâu", "ask_time")
+    assert "5 ngày làm việc" in time
+    who = await answer("ai được đăng ký khai sinh lưu động", "ask_eligibility")
+    assert "Đối tượng thực hiện: Công dân Việt Nam" in who
+
+
+def test_same_titled_procedures_are_told_apart_never_side_by_side() -> None:
+    titles = [h.short_name for h in context.knowledge().search("rút tiền ký quỹ", limit=5)]
+    assert len(titles) == len(set(titles))
+    assert "Rút tiền ký quỹ (Quản lý bán hàng đa cấp)" in titles
+    found = context.resolve("thủ tục rút tiền ký quỹ", None)
+    shown = [h.short_name for h in found.candidates]
+    assert len(shown) == len(set(shown)) >= 2
+
+
+@pytest.mark.parametrize(
+    "text", ["giấy phép bán lẻ rượu", "giay phep ban le ruou", "xin giấy phép bán lẻ rượu ở đâu"]
+)
+def test_a_procedure_not_in_the_catalogue_gets_no_confident_wrong_match(text: str) -> None:
+    # The catalogue holds tax stamps for alcohol, not the retail licence (Bộ Công Thương).
+    found = context.resolve(text, None)
+    assert found.procedure is None
+    hits = context.knowledge().search(context.search_query(text), limit=3)
+    assert hits and all(h.coverage < context.MIN_COVERAGE for h in hits)
+
+
+async def test_the_not_in_catalogue_probe_answers_not_found_with_the_closest_and_hotline() -> None:
+    reply = await answer("giấy phép bán lẻ rượu")
+    assert "chuyển khẩu" not in reply.lower()
+    assert load_profile().hotline in reply

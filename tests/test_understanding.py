@@ -1,0 +1,37 @@
+"""Which aspects a message asks, read from the entities the NLU pipeline's pattern extractor finds
+(bot/nlu/entities.py over bot/resources/entity_patterns.yml)."""
+
+from __future__ import annotations
+
+from typing import List
+
+import pytest
+
+from actions.understanding import Message
+from bot.nlu.entities import extract
+
+
+def aspects(text: str, intent: str = "ask_overview") -> List[str]:
+    return Message(text, intent, 0.5, extract(text)).aspects()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a yes/no question that holds no aspect cue asks whether the citizen can or must
+        (
+            "khi xuất cảnh, tôi có bị xóa đăng ký thường trú hay không? Thủ tục thế nào?",
+            ["eligibility"],
+        ),
+        ("chồng cũ có quyền cắt hộ khẩu của tôi không", ["eligibility"]),
+        ("co can xin giay phep xay dung ko, phi bao nhieu", ["fee", "eligibility"]),
+        # ...one that holds a cue asks that aspect
+        ("làm thẻ căn cước có mất phí không", ["fee"]),
+        ("có làm online được không", ["online"]),
+        ("can giay kham suc khoe ko", ["documents"]),
+        ("cần những điều kiện gì? Thủ tục hồ sơ như thế nào?", ["eligibility", "documents"]),
+        ("tôi có thể xin lý lịch tư pháp trực tiếp được không", ["online"]),
+    ],
+)
+def test_the_aspects_asked(text: str, expected: List[str]) -> None:
+    assert sorted(aspects(text)) == sorted(expected)
