@@ -26,16 +26,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 
+from bench.channels import QUESTIONS
 from tests.cluster import Cluster, Ports
 from tests.servers import MODEL, ROOT, Servers
-
-QUESTIONS = [
-    "đăng ký thường trú mất bao lâu",
-    "lệ phí đăng ký kết hôn bao nhiêu",
-    "làm hộ chiếu mất bao lâu",
-    "cấp lại thẻ căn cước nộp online được không",
-    "chứng thực chữ ký mất bao lâu",
-]
 
 
 @dataclass
