@@ -93,7 +93,9 @@ def create_tables(metadata: MetaData, engine: Engine) -> None:
     """Create a store's missing tables at start, waiting for another process that holds SQLite's
     write lock meanwhile (the action server loading the catalogue into the same file)."""
     with engine.connect() as connection:
-        connection.execution_options(**{WAIT_OPTION: LOAD_WAIT_MS})
+        # BEGIN IMMEDIATE: a deferred transaction that read the schema could not wait for
+        # the write lock (SQLite answers "locked" at once rather than risk a deadlock)
+        connection.execution_options(**{WRITE_LOCK_OPTION: True, WAIT_OPTION: LOAD_WAIT_MS})
         with connection.begin():
             metadata.create_all(connection)
 
@@ -104,7 +106,9 @@ def add_missing_columns(engine: Engine) -> None:
     quote = engine.dialect.identifier_preparer.quote
     with (
         engine.connect() as connection,
-        connection.execution_options(**{WAIT_OPTION: LOAD_WAIT_MS}).begin(),
+        connection.execution_options(
+            **{WRITE_LOCK_OPTION: True, WAIT_OPTION: LOAD_WAIT_MS}
+        ).begin(),
     ):
         inspector = inspect(connection)
         for table in Base.metadata.sorted_tables:
