@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import yaml
 
-from knowledge.text.normalize import Word, fold, words
+from knowledge.text.normalize import Word, fold, phrase_at, words
 
 QUESTION_WORDS_FILE = Path(__file__).parent / "data" / "question_words.yml"
 
@@ -86,6 +86,12 @@ def procedure_query(text: str) -> str:
 VOCABULARY_FILE = Path(__file__).parent / "data" / "vocabulary.yml"
 
 
+@lru_cache(maxsize=1)
+def _vocabulary_file() -> Dict[str, Any]:
+    """The vocabulary file's sections, read once."""
+    return yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+
+
 def _folded_phrase(text: str) -> str:
     return " ".join(fold(w.text) for w in words(text))
 
@@ -99,7 +105,7 @@ def _listed(phrase: str) -> _Listed:
 def _vocabulary() -> Tuple[Tuple[Tuple[_Listed, str], ...], Tuple[str, ...], Tuple[str, ...]]:
     """(colloquial phrase, official words) pairs, longest phrase first; variant markers; and
     request words."""
-    data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    data = _vocabulary_file()
     colloquial = sorted(
         ((_listed(k), str(v)) for k, v in (data.get("colloquial") or {}).items()),
         key=lambda pair: -len(pair[0].accented),
@@ -113,15 +119,9 @@ def _vocabulary() -> Tuple[Tuple[Tuple[_Listed, str], ...], Tuple[str, ...], Tup
 def _generic_phrases() -> Tuple[Tuple[str, ...], ...]:
     """The follow-up words and phrases ("nộp", "hồ sơ", "thế nào") as written, lower case,
     longest first."""
-    data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    data = _vocabulary_file()
     phrases = {tuple(w.text.lower() for w in words(p)) for p in data.get("generic_words") or []}
     return tuple(sorted(phrases, key=len, reverse=True))
-
-
-def _same_word(typed: str, written: str) -> bool:
-    """A word typed with diacritics matches only as written ("bán" is not "bạn"); one typed
-    without them, by its folded form."""
-    return typed == written if fold(typed) != typed else typed == fold(written)
 
 
 def naming_words(query: str) -> List[str]:
@@ -133,8 +133,7 @@ def naming_words(query: str) -> List[str]:
     position = 0
     while position < len(typed):
         for phrase in _generic_phrases():
-            window = typed[position : position + len(phrase)]
-            if len(window) == len(phrase) and all(map(_same_word, window, phrase)):
+            if phrase_at(typed, position, phrase):
                 position += len(phrase)
                 break
         else:
@@ -145,7 +144,7 @@ def naming_words(query: str) -> List[str]:
 
 @lru_cache(maxsize=1)
 def _procedure_heads() -> Tuple[Tuple[str, ...], ...]:
-    data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    data = _vocabulary_file()
     return tuple(tuple(w.text.lower() for w in words(h)) for h in data.get("procedure_heads") or [])
 
 
@@ -155,7 +154,7 @@ def asks_for_a_procedure(text: str) -> bool:
     typed = [w.text.lower() for w in words(text)]
     for head in _procedure_heads():
         for at in range(len(typed) - len(head) + 1):
-            if all(map(_same_word, typed[at : at + len(head)], head)):
+            if phrase_at(typed, at, head):
                 return len(naming_words(text)) > len(head)
     return False
 

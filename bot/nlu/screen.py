@@ -18,7 +18,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.privacy import ID_NUMBER_LIKE, is_phone_number, shares_secret
-from knowledge.text.normalize import fold, has_vietnamese_marks, words
+from knowledge.text.normalize import fold, has_vietnamese_marks, phrase_at, words
 
 UNREADABLE = "unreadable_message"
 TOO_LONG = "message_too_long"
@@ -49,12 +49,6 @@ def told_signals() -> Tuple[Tuple[str, int, Tuple[Tuple[str, ...], ...]], ...]:
     return tuple(kinds)
 
 
-def _typed_as(typed: str, written: str) -> bool:
-    """A word typed with diacritics matches only as written ("có" is not "cò"); one typed
-    without them, by the written word's folded form."""
-    return typed == written if fold(typed) != typed else typed == fold(written)
-
-
 def _signals_found(typed: List[str], signals: Tuple[Tuple[str, ...], ...]) -> int:
     """How many different signals ``typed`` has (a phrase inside a longer one found counts
     once)."""
@@ -62,8 +56,7 @@ def _signals_found(typed: List[str], signals: Tuple[Tuple[str, ...], ...]) -> in
     found = 0
     for signal in signals:
         for at in range(len(typed) - len(signal) + 1):
-            window = typed[at : at + len(signal)]
-            if not any(used[at : at + len(signal)]) and all(map(_typed_as, window, signal)):
+            if not any(used[at : at + len(signal)]) and phrase_at(typed, at, signal):
                 used[at : at + len(signal)] = [True] * len(signal)
                 found += 1
                 break

@@ -123,3 +123,15 @@ def fold(text: str) -> str:
 def has_vietnamese_marks(text: str) -> bool:
     """Whether the text carries any Vietnamese diacritic."""
     return fold(text) != text.lower()
+
+
+def typed_as(typed: str, written: str) -> bool:
+    """Whether a typed (lower-case) word is the written one: typed with diacritics, only as
+    written ("bán" is not "bạn"); typed without them, by the written word's folded form."""
+    return typed == written if fold(typed) != typed else typed == fold(written)
+
+
+def phrase_at(typed: List[str], at: int, phrase: Tuple[str, ...]) -> bool:
+    """Whether the typed words from position ``at`` are the written ``phrase`` (``typed_as``)."""
+    window = typed[at : at + len(phrase)]
+    return len(window) == len(phrase) and all(map(typed_as, window, phrase))
