@@ -21,11 +21,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import OrderedDict
-from typing import Any, Dict, Generator, Iterator, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Generator, Iterator, Optional, Text
 from weakref import WeakValueDictionary
 
 import sqlalchemy as sa
+from rasa.core.channels.channel import UserMessage
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.events import (
     BotUttered,
@@ -55,6 +57,26 @@ problems = RateLimitedLog(logger)
 
 class ConversationStoreUnavailable(RuntimeError):
     """A conversation could not be read from the database and nothing of it waits in memory."""
+
+
+async def run_turn_waiting_for_store(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    message: UserMessage,
+    wait_seconds: float,
+    retry_interval: float,
+) -> None:
+    """Run a bot turn; while the conversation store cannot read the conversation, try again
+    every ``retry_interval`` for ``wait_seconds`` (a short lock passes unnoticed), then raise
+    ``ConversationStoreUnavailable``."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            await on_new_message(message)
+            return
+        except ConversationStoreUnavailable:
+            if time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(retry_interval)
 
 
 def _redacted(value: Any) -> Any:

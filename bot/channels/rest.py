@@ -18,9 +18,7 @@ the next message), ``web_url`` (open its ``url``) or ``feedback`` (a 👍 / 👎
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections import defaultdict, deque
 from typing import Any, Awaitable, Callable, Deque, Dict, List, Text
 
@@ -33,7 +31,7 @@ from bot.busy import busy_text
 from bot.channels.ids import MAX_ID_CHARS, encodable, valid_id
 from bot.channels.shaping import FEEDBACK, buttons_of, plain_links
 from bot.rate_limited_log import RateLimitedLog
-from bot.tracker_store import ConversationStoreUnavailable
+from bot.tracker_store import run_turn_waiting_for_store
 
 logger = logging.getLogger(__name__)
 problems = RateLimitedLog(logger)
@@ -173,15 +171,9 @@ async def _handle(
 ) -> None:
     """Run the turn; while the conversation store cannot read the conversation, try again for
     a few seconds (a short lock passes unnoticed) before the citizen is told to retry."""
-    deadline = time.monotonic() + STORE_WAIT_SECONDS
-    while True:
-        try:
-            await on_new_message(message)
-            return
-        except ConversationStoreUnavailable:
-            if time.monotonic() >= deadline:
-                raise
-            await asyncio.sleep(STORE_RETRY_INTERVAL)
+    await run_turn_waiting_for_store(
+        on_new_message, message, STORE_WAIT_SECONDS, STORE_RETRY_INTERVAL
+    )
 
 
 def _problem(body: Dict[str, Any]) -> str:

@@ -13,7 +13,6 @@ import asyncio
 import json
 import logging
 import os
-import time
 from typing import (
     Any,
     Awaitable,
@@ -38,7 +37,7 @@ from bot.busy import busy_text
 from bot.channels.seen import SeenIds, seen_ids_from_env
 from bot.channels.shaping import ShapedOutput
 from bot.rate_limited_log import RateLimitedLog
-from bot.tracker_store import ConversationStoreUnavailable
+from bot.tracker_store import ConversationStoreUnavailable, run_turn_waiting_for_store
 
 logger = logging.getLogger(__name__)
 problems = RateLimitedLog(logger)
@@ -205,18 +204,13 @@ class PlatformInput(InputChannel):
         message = UserMessage(
             text, output, conversation, input_channel=self.name(), message_id=message_id
         )
-        deadline = time.monotonic() + STORE_RETRY_SECONDS
-        while True:
-            try:
-                await on_new_message(message)
-                return
-            except ConversationStoreUnavailable:
-                if time.monotonic() >= deadline:
-                    break
-                await asyncio.sleep(STORE_RETRY_INTERVAL)
-            except Exception as error:  # noqa: BLE001 - one line; the citizen gets a reply
-                problems.warning(
-                    self.label, "%s message failed: %s", self.label, type(error).__name__
-                )
-                break
+        try:
+            await run_turn_waiting_for_store(
+                on_new_message, message, STORE_RETRY_SECONDS, STORE_RETRY_INTERVAL
+            )
+            return
+        except ConversationStoreUnavailable:
+            pass
+        except Exception as error:  # noqa: BLE001 - one line; the citizen gets a reply
+            problems.warning(self.label, "%s message failed: %s", self.label, type(error).__name__)
         await output.deliver(conversation, busy_text())
