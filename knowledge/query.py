@@ -21,25 +21,15 @@ QUESTION_WORDS_FILE = Path(__file__).parent / "data" / "question_words.yml"
 
 
 @dataclass(frozen=True)
-class _Typed:
-    text: str
-    folded: str
-    accented: bool
-
-
-@dataclass(frozen=True)
 class _Listed:
     """A listed phrase (one word or more): its accented and its folded words."""
 
     accented: Tuple[str, ...]
     folded: Tuple[str, ...]
 
-    def matches(self, typed: List[_Typed], at: int) -> bool:
-        window = typed[at : at + len(self.accented)]
-        return len(window) == len(self.accented) and all(
-            t.text == a if t.accented else t.folded == f
-            for t, a, f in zip(window, self.accented, self.folded, strict=True)
-        )
+    def matches(self, typed: List[str], at: int) -> bool:
+        """Whether the typed words from ``at`` are this phrase (``phrase_at``)."""
+        return phrase_at(typed, at, self.accented)
 
 
 @lru_cache(maxsize=1)
@@ -64,11 +54,11 @@ def content_words(text: str) -> List[Word]:
     """The words of ``text`` that are not question words, politeness or particles."""
     listed = _listed_by_first_word()
     original = words(text)
-    typed = [_Typed(w.text, fold(w.text), fold(w.text) != w.text) for w in original]
+    typed = [w.text for w in original]
     kept: List[Word] = []
     position = 0
     while position < len(typed):
-        candidates = listed.get(typed[position].folded, ())
+        candidates = listed.get(fold(typed[position]), ())
         match = next((c for c in candidates if c.matches(typed, position)), None)
         if match is None:
             kept.append(original[position])
@@ -174,7 +164,7 @@ def official_words(text: str) -> List[str]:
     quyền sử dụng đất"), matched as question words are (a word typed with diacritics exactly,
     one typed without them by its folded form: "Pháp" is not "pháp luật"'s "pháp"... unless
     typed "phap"); a phrase inside a longer listed one is not expanded twice."""
-    typed = [_Typed(w.text, fold(w.text), fold(w.text) != w.text) for w in words(text)]
+    typed = [w.text for w in words(text)]
     used = [False] * len(typed)
     found: List[str] = []
     for phrase, official in _vocabulary()[0]:
