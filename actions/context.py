@@ -106,6 +106,28 @@ def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
     return sorted(reranked, key=lambda h: -h.score)
 
 
+def _the_variant_asked(close: List[SearchHit], text: str) -> Optional[SearchHit]:
+    """The close option that is the only one whose title has a variant word the message says,
+    when it leads or only the plain form of its title leads ("hộ kinh doanh muốn tạm ngừng kinh
+    doanh" among the household-business procedures; "bố là người nước ngoài": "Đăng ký khai
+    sinh có yếu tố nước ngoài" over "Đăng ký khai sinh")."""
+    asked = set(variant_markers(text))
+    if not asked or not close:
+        return None
+    agreeing = [h for h in close if asked & set(variant_markers(h.short_name or h.name))]
+    if len(agreeing) != 1:
+        return None
+    leader, variant = close[0], agreeing[0]
+    return variant if variant is leader or _plain_form_of(leader, variant) else None
+
+
+def _plain_form_of(plain: SearchHit, variant: SearchHit) -> bool:
+    """Whether ``plain``'s title is ``variant``'s without its variant words."""
+    title = without_variant_words(variant.short_name or variant.name).split()
+    shorter = without_variant_words(plain.short_name or plain.name).split()
+    return bool(shorter) and title[: len(shorter)] == shorter
+
+
 def _distinct_titles(hits: List[SearchHit]) -> List[SearchHit]:
     """One hit per title (the best): identical titles side by side tell the citizen nothing."""
     seen: Dict[str, SearchHit] = {}
@@ -240,6 +262,15 @@ def resolve(
             alternatives=alternatives[: MAX_BUTTONS - 1],
             query=query,
             switched=code != focus_code,
+            named=True,
+        )
+    asked_variant = _the_variant_asked(close, text)
+    if asked_variant is not None and not (focus_code and focus_code != asked_variant.code):
+        return Resolution(
+            kb.procedure(asked_variant.code),
+            alternatives=[h for h in close if h is not asked_variant][: MAX_BUTTONS - 1],
+            query=query,
+            switched=asked_variant.code != focus_code,
             named=True,
         )
     if top >= confident:

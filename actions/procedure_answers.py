@@ -23,6 +23,7 @@ from actions.choice import KIND_CASE, KIND_PROCEDURE, Option, PendingChoice, mat
 from actions.context import (
     CONFIDENT,
     FEW_WORDS,
+    SUGGEST,
     Resolution,
     knowledge,
     profile,
@@ -34,7 +35,7 @@ from actions.understanding import Message
 from bot.privacy import mask_personal_numbers
 from knowledge import render
 from knowledge.models import Case, Procedure
-from knowledge.query import naming_words, search_query
+from knowledge.query import names_a_request, naming_words, search_query
 
 FORM = "choice_form"
 # The chosen option that means "not an answer to the choice: read the message as a question".
@@ -199,6 +200,13 @@ def _aspects_for(message: Message, tracker: Tracker) -> List[str]:
     return asked or ["overview"]
 
 
+def _only_reading(choice: PendingChoice) -> Optional[Option]:
+    """The one procedure a choice offers ("Có phải anh/chị hỏi: …?"), if it offers one."""
+    if choice.kind == KIND_PROCEDURE and len(choice.options) == 1:
+        return choice.options[0]
+    return None
+
+
 def _still_choosing(tracker: Tracker, found: Resolution) -> Optional[PendingChoice]:
     """The choice between procedures still open when the message names no procedure of its
     own (only an aspect, or a few words the search does not know)."""
@@ -236,9 +244,14 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
             )
     elif (pending := _still_choosing(tracker, found)) is not None:
         # "làm online được không" while the options are shown: the form asks them again,
-        # for what is asked now (as its validation does)
+        # for what is asked now (as its validation does); a question on the only option
+        # offered takes it
         asked = message.aspects() or pending.aspects
-        _open_choice(reply, PendingChoice(pending.kind, pending.options, pending.code, asked))
+        only = _only_reading(pending)
+        if only is not None and (procedure := knowledge().procedure(only.value)) is not None:
+            answer_procedure(reply, procedure, asked or ["overview"], None, message, in_other_loop)
+        else:
+            _open_choice(reply, PendingChoice(pending.kind, pending.options, pending.code, asked))
     elif found.candidates:
         options = [Option(h.code, h.short_name) for h in found.candidates[:MAX_OPTIONS]]
         choice = PendingChoice(KIND_PROCEDURE, options, None, aspects)
@@ -246,7 +259,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
             reply.say(render.candidates_question([o.title for o in options]), _buttons(choice))
         else:
             _open_choice(reply, choice)
-    elif found.query:
+    elif found.query and names_a_request(found.query):
         nearest = [h.name for h in suggestions(found.query)]
         answer = replies.new_answer(None, ["not_found"])
         reply.say(
@@ -351,7 +364,9 @@ class ValidateChoiceForm(FormValidationAction):
         choice = PendingChoice.from_slot(tracker.get_slot("pending_choice"))
         if choice is None or message.intent in OWN_RULES or not message.text:
             return {}  # buttons fill the slot from their entity; other intents have rules
-        option = match_option(message.text, choice, message.entities)
+        option = match_option(message.text, choice, message.entities) or _searched_option(
+            message, choice
+        )
         if option is not None:
             return {"chosen_option": option.value}
         if _names_another_procedure(message, choice):
@@ -360,7 +375,11 @@ class ValidateChoiceForm(FormValidationAction):
         if asked and asked != ["overview"]:
             pending = list(tracker.get_slot("pending_aspects") or choice.aspects)
             pending = [a for a in pending if a != "overview"]
-            return {"pending_aspects": pending + [a for a in asked if a not in pending]}
+            aspects = pending + [a for a in asked if a not in pending]
+            if _only_reading(choice) is not None:
+                # "mất bao lâu" after "Có phải anh/chị hỏi: Tách hộ?": asking on means yes
+                return {"chosen_option": choice.options[0].value, "pending_aspects": aspects}
+            return {"pending_aspects": aspects}
         failures = int(tracker.get_slot("choice_failures") or 0) + 1
         if failures >= FAILURES_BEFORE_GIVING_UP:
             return {"chosen_option": FROM_MESSAGE, "choice_failures": 0}
@@ -384,6 +403,18 @@ class ValidateChoiceForm(FormValidationAction):
         if value == FROM_MESSAGE or knowledge().procedure(code) is not None:
             return {"chosen_option": value}
         return {"chosen_option": None}
+
+
+def _searched_option(message: Message, choice: PendingChoice) -> Optional[Option]:
+    """The option of a choice between procedures that the search ranks first for the message
+    ("tách hộ cùng chỗ ở" for "Tách hộ"), when it ranks it well enough to be offered."""
+    text = message.procedure_text()
+    if choice.kind != KIND_PROCEDURE or not search_query(text):
+        return None
+    hits = ranked(text)
+    if not hits or hits[0].score < SUGGEST:
+        return None
+    return choice.option(hits[0].code)
 
 
 def _names_another_procedure(message: Message, choice: PendingChoice) -> bool:

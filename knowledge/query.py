@@ -149,14 +149,17 @@ def asks_for_a_procedure(text: str) -> bool:
     return False
 
 
+def names_a_request(query: str, few: int = 2) -> bool:
+    """Whether a query that matched no procedure still asks for one, so that "not found" is the
+    answer: it says "giấy phép", "thủ tục"... or has more than ``few`` naming words. The few
+    words left of a follow-up ("bao lâu thì xong" -> "xong") are not a request."""
+    return asks_for_a_procedure(query) or len(naming_words(query)) > few
+
+
 def names_something(query: str) -> bool:
     """Whether a procedure query has a word that could name a procedure: "nộp online được
     không" names nothing and keeps the procedure in focus."""
     return bool(naming_words(query))
-
-
-def _contains(folded: str, phrase: str) -> bool:
-    return f" {phrase} " in f" {folded} "
 
 
 def official_words(text: str) -> List[str]:
@@ -177,11 +180,51 @@ def official_words(text: str) -> List[str]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _variant_phrases() -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """The variant markers as (folded form, written words)."""
+    data = _vocabulary_file()
+    written = [tuple(w.text.lower() for w in words(m)) for m in data.get("variant_markers") or []]
+    return tuple((" ".join(fold(w) for w in phrase), phrase) for phrase in written if phrase)
+
+
+@lru_cache(maxsize=1)
+def _death_context() -> Tuple[Tuple[Tuple[str, ...], ...], Tuple[Tuple[str, ...], ...]]:
+    """The relatives before a "mất" that says someone died, and the things lost after one that
+    does not."""
+    data = (_vocabulary_file().get("death") or {}).items()
+    lists = {k: tuple(tuple(w.text.lower() for w in words(p)) for p in v or []) for k, v in data}
+    return lists.get("relatives", ()), lists.get("lost_things", ())
+
+
+DEATH_LOOKBACK = 3  # words between the relative and "mất" ("bà nội em mất")
+
+
+def _says_a_death(typed: List[str], at: int) -> bool:
+    """Whether the "mất" typed at ``at`` says a relative died ("bố tôi mất năm 2020", "khi bà
+    mất") rather than that something was lost ("mẹ mất thẻ", "bị mất")."""
+    relatives, lost_things = _death_context()
+    before = range(max(0, at - DEATH_LOOKBACK), at)
+    if at > 0 and fold(typed[at - 1]) in ("bi", "lam", "danh"):
+        return False
+    if not any(phrase_at(typed, i, r) for i in before for r in relatives):
+        return False
+    return not any(phrase_at(typed, at + 1, thing) for thing in lost_things)
+
+
 def variant_markers(text: str) -> List[str]:
-    """The variant words ("cấp lại", "mất", "đổi", "nước ngoài"...) that ``text`` contains, or
-    the official words of its colloquial names, accent-folded."""
-    folded = _folded_phrase(" ".join([text, *official_words(text)]))
-    return [m for m in _vocabulary()[1] if _contains(folded, m)]
+    """The variant words ("cấp lại", "mất", "đổi", "nước ngoài"...) that ``text`` or the
+    official words of its colloquial names contain, accent-folded. A word typed with diacritics
+    must be the marker's ("đời" is not "đổi"), and a "mất" that says a relative died is not a
+    loss."""
+    typed = [w.text.lower() for w in words(" ".join([text, *official_words(text)]))]
+    found = []
+    for folded, phrase in _variant_phrases():
+        for at in range(len(typed) - len(phrase) + 1):
+            if phrase_at(typed, at, phrase) and not (folded == "mat" and _says_a_death(typed, at)):
+                found.append(folded)
+                break
+    return found
 
 
 def search_query(text: str) -> str:

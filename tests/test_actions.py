@@ -463,3 +463,54 @@ async def test_the_case_told_after_an_answer_gets_that_cases_documents() -> None
     )
     assert "Hồ sơ" in text_of(messages)
     assert slot(events, "last_answer")["aspects"] == ["documents"]
+
+
+SPLIT_HOUSEHOLD = "1.010038"  # Tách hộ
+FOREIGN_BIRTH = "2.000528"  # Đăng ký khai sinh có yếu tố nước ngoài
+HOUSEHOLD_BUSINESS_PAUSE = "1.001570"  # Tạm ngừng kinh doanh ... của hộ kinh doanh
+
+
+def one_option_choice(code: str, title: str, aspects: List[str]) -> Dict[str, Any]:
+    option = {"value": code, "title": title, "detail": ""}
+    return {"kind": "procedure", "code": None, "aspects": aspects, "options": [option]}
+
+
+async def test_asking_on_after_a_one_option_question_takes_that_option() -> None:
+    choice = one_option_choice(SPLIT_HOUSEHOLD, "Tách hộ", ["eligibility"])
+    _, found = await extract_choice("mat bao lau", "ask_processing_time", pending_choice=choice)
+    assert found == {
+        "chosen_option": SPLIT_HOUSEHOLD,
+        "pending_aspects": ["eligibility", "processing_time"],
+    }
+    messages, events = await run(
+        ActionAnswerProcedure(), "mat bao lau", "ask_processing_time", pending_choice=choice
+    )
+    assert "Thời hạn giải quyết" in text_of(messages)
+    assert slot(events, "procedure_code") == SPLIT_HOUSEHOLD
+
+
+async def test_an_option_named_in_other_words_is_taken() -> None:
+    choice = passport_choice(["overview"])
+    choice["options"][0] = {"value": SPLIT_HOUSEHOLD, "title": "Tách hộ", "detail": ""}
+    _, found = await extract_choice("tách hộ cùng chỗ ở", "inform", pending_choice=choice)
+    assert found == {"chosen_option": SPLIT_HOUSEHOLD}
+
+
+@pytest.mark.parametrize("text", ["bao lâu thì xong", "quy dinh la bao nhieu ngay"])
+async def test_a_follow_up_with_nothing_in_focus_asks_which_procedure(text: str) -> None:
+    messages, events = await run(ActionAnswerProcedure(), text, "ask_processing_time")
+    assert "thủ tục nào" in text_of(messages)
+    assert "chưa tìm thấy" not in text_of(messages)
+    assert slot(events, "pending_aspects") == ["processing_time"]
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("hộ kinh doanh muốn tạm ngừng kinh doanh vài tháng thì làm sao", HOUSEHOLD_BUSINESS_PAUSE),
+        ("đăng ký khai sinh cho con mà bố là người nước ngoài thì làm sao", FOREIGN_BIRTH),
+    ],
+)
+async def test_the_only_option_with_the_variant_asked_is_answered(text: str, code: str) -> None:
+    _, events = await run(ActionAnswerProcedure(), text)
+    assert slot(events, "procedure_code") == code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.query import procedure_query
+from knowledge.query import procedure_query, variant_markers
 from knowledge.search import IndexEntry, ProcedureIndex
 from knowledge.store import KnowledgeBase
 
@@ -76,3 +76,21 @@ def test_empty_index_and_empty_query() -> None:
     assert empty.search("khai sinh") == []
     index = ProcedureIndex([IndexEntry("1.000001", "Thủ tục A", "A", aliases=("làm a",))])
     assert index.search("") == []
+
+
+@pytest.mark.parametrize(
+    "text, markers",
+    [
+        ("bố tôi mất năm 2020, giờ làm giấy chứng tử", []),
+        ("khi bo mat co dc ho tro mai tang khong", []),
+        ("chồng của bà đã mất, bà ở cùng cháu", []),
+        ("mẹ mất thẻ căn cước", ["mat"]),
+        ("tôi bị mất hộ chiếu", ["bi mat", "mat"]),
+        ("xe đã qua mấy đời chủ", []),  # "đời" typed with diacritics is not "đổi"
+        ("doi bang lai", ["doi"]),
+    ],
+)
+def test_variant_words_are_read_accent_aware_and_a_death_is_not_a_loss(
+    text: str, markers: list
+) -> None:
+    assert variant_markers(text) == markers
