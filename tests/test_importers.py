@@ -32,7 +32,7 @@ from actions import context
 from actions.procedure_answers import ActionAnswerProcedure
 from knowledge import render
 from knowledge.importers.command import import_paths
-from knowledge.importers.common import DETAILS_ON_PORTAL, PORTAL_HOME, today
+from knowledge.importers.common import DETAILS_ON_PORTAL, PORTAL_HOME, short_name, today
 from knowledge.importers.national_crawl import parse_legal_basis
 from knowledge.importers.portal_api import online_level
 from knowledge.models import SourceRecord
@@ -326,3 +326,16 @@ async def test_the_bot_answers_a_catalogue_only_procedure_with_the_portal_link(
     assert "Hiện tôi mới có tên và mã của thủ tục này" in answer
     link = portal_record_url(CATALOGUE_SEMICONDUCTOR["id"])
     assert f"phí và lệ phí có trên Cổng Dịch vụ công quốc gia: {link}" in answer
+
+
+@pytest.mark.parametrize(
+    "official, title",
+    [
+        ("HƯỞNG TRỢ CẤP ỐM ĐAU", "Hưởng trợ cấp ốm đau"),
+        ("CẤP THẺ BHYT CHO CÔNG DÂN VIỆT NAM", "Cấp thẻ BHYT cho công dân Việt Nam"),
+        ("Thủ tục đăng ký khai sinh.", "Đăng ký khai sinh"),
+        ("Cấp bản sao Trích lục hộ tịch", "Cấp bản sao Trích lục hộ tịch"),
+    ],
+)
+def test_a_name_written_in_capitals_is_titled_in_sentence_case(official: str, title: str) -> None:
+    assert short_name(official) == title
