@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions import replies
 from actions.choice import KIND_CASE, KIND_PROCEDURE, Option, PendingChoice, match_option
 from actions.context import (
+    CLEAR_LEAD,
     CONFIDENT,
     FEW_WORDS,
     SUGGEST,
@@ -200,11 +201,13 @@ def _aspects_for(message: Message, tracker: Tracker) -> List[str]:
     return asked or ["overview"]
 
 
-def _only_reading(choice: PendingChoice) -> Optional[Option]:
-    """The one procedure a choice offers ("Có phải anh/chị hỏi: …?"), if it offers one."""
-    if choice.kind == KIND_PROCEDURE and len(choice.options) == 1:
-        return choice.options[0]
-    return None
+def _only_reading(choice: PendingChoice, tracker: Tracker) -> Optional[Option]:
+    """The one procedure a choice offers ("Có phải anh/chị hỏi: …?"), if it offers one and no
+    other procedure is in focus (then a question on is about that one, or unclear)."""
+    if choice.kind != KIND_PROCEDURE or len(choice.options) != 1:
+        return None
+    focus = tracker.get_slot("procedure_code")
+    return choice.options[0] if focus in (None, choice.options[0].value) else None
 
 
 def _still_choosing(tracker: Tracker, found: Resolution) -> Optional[PendingChoice]:
@@ -247,7 +250,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         # for what is asked now (as its validation does); a question on the only option
         # offered takes it
         asked = message.aspects() or pending.aspects
-        only = _only_reading(pending)
+        only = _only_reading(pending, tracker)
         if only is not None and (procedure := knowledge().procedure(only.value)) is not None:
             answer_procedure(reply, procedure, asked or ["overview"], None, message, in_other_loop)
         else:
@@ -376,7 +379,7 @@ class ValidateChoiceForm(FormValidationAction):
             pending = list(tracker.get_slot("pending_aspects") or choice.aspects)
             pending = [a for a in pending if a != "overview"]
             aspects = pending + [a for a in asked if a not in pending]
-            if _only_reading(choice) is not None:
+            if _only_reading(choice, tracker) is not None:
                 # "mất bao lâu" after "Có phải anh/chị hỏi: Tách hộ?": asking on means yes
                 return {"chosen_option": choice.options[0].value, "pending_aspects": aspects}
             return {"pending_aspects": aspects}
@@ -407,13 +410,15 @@ class ValidateChoiceForm(FormValidationAction):
 
 def _searched_option(message: Message, choice: PendingChoice) -> Optional[Option]:
     """The option of a choice between procedures that the search ranks first for the message
-    ("tách hộ cùng chỗ ở" for "Tách hộ"), when it ranks it well enough to be offered."""
+    ("tách hộ cùng chỗ ở" for "Tách hộ"), well enough to be offered and clearly ahead."""
     text = message.procedure_text()
     if choice.kind != KIND_PROCEDURE or not search_query(text):
         return None
     hits = ranked(text)
     if not hits or hits[0].score < SUGGEST:
         return None
+    if len(hits) > 1 and hits[0].score - hits[1].score < CLEAR_LEAD:
+        return None  # "quay lại đăng ký xe" ranks several vehicle procedures alike
     return choice.option(hits[0].code)
 
 

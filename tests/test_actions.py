@@ -514,3 +514,11 @@ async def test_a_follow_up_with_nothing_in_focus_asks_which_procedure(text: str)
 async def test_the_only_option_with_the_variant_asked_is_answered(text: str, code: str) -> None:
     _, events = await run(ActionAnswerProcedure(), text)
     assert slot(events, "procedure_code") == code
+
+
+async def test_a_one_option_question_is_not_taken_for_granted_when_another_is_in_focus() -> None:
+    choice = one_option_choice(BIRTH, "Đăng ký khai sinh", ["agency"])
+    _, found = await extract_choice(
+        "phi 1 ban bn", "ask_fee", pending_choice=choice, procedure_code="2.000635"
+    )
+    assert "chosen_option" not in found
