@@ -1,8 +1,10 @@
 """Screening of empty, emoji-only, overlong and foreign-language messages."""
 
 import pytest
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.screen import OTHER_LANGUAGE, TOO_LONG, UNREADABLE, screen
+from bot.nlu.screen import OTHER_LANGUAGE, TOO_LONG, UNREADABLE, MessageScreen, screen
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "👍", "?!...", "<br><p></p>"])
@@ -70,3 +72,20 @@ def test_one_scam_word_alone_is_an_ordinary_question(text: str) -> None:
 )
 def test_a_dossier_taking_long_is_a_complaint(text: str) -> None:
     assert screen(text) == "complain_delay"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("bố tôi mất năm 2020, giờ muốn làm giấy chứng tử", "nlu_fallback"),
+        ("cho hỏi thủ tục xin giấy phép bán rượu", "nlu_fallback"),
+        ("thời tiết hôm nay thế nào", "out_of_scope"),
+    ],
+)
+def test_a_message_put_out_of_scope_that_names_a_procedure_goes_to_the_fallback(
+    text: str, intent: str
+) -> None:
+    message = Message(data={TEXT: text})
+    message.set(INTENT, {"name": "out_of_scope", "confidence": 0.49})
+    MessageScreen({"max_chars": 1500, "min_english_share": 0.6}).process([message])
+    assert message.get(INTENT)["name"] == intent

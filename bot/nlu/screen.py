@@ -1,6 +1,7 @@
 """Screens messages the classifier should not guess: no words, far too long, not Vietnamese,
 a shared password or one-time code, an identity number typed on its own, a scam or a
-dossier taking long told in so many words."""
+dossier taking long told in so many words; and a message put out of scope that names a
+procedure, which goes to the fallback's search instead."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.privacy import ID_NUMBER_LIKE, is_phone_number, shares_secret
+from knowledge.query import asks_for_a_procedure, official_words
 from knowledge.text.normalize import fold, has_vietnamese_marks, phrase_at, words
 
 UNREADABLE = "unreadable_message"
 TOO_LONG = "message_too_long"
 OTHER_LANGUAGE = "other_language"
 SHARED_SECRET = "shared_secret"
+OUT_OF_SCOPE = "out_of_scope"
+NLU_FALLBACK = "nlu_fallback"
 ID_NUMBER = "give_id_number"
 MAX_WORDS_AROUND_ID_NUMBER = 6
 
@@ -70,6 +74,13 @@ def told(text: str) -> Optional[str]:
         if _signals_found(typed, signals) >= needed:
             return intent
     return None
+
+
+def names_a_procedure(text: str) -> bool:
+    """Whether a message the classifier put out of scope still names a procedure, by a word
+    such as "giấy phép", "thủ tục", "đăng ký" or a colloquial name ("bố tôi mất năm 2020, giờ
+    muốn làm giấy chứng tử")."""
+    return asks_for_a_procedure(text) or bool(official_words(text))
 
 
 def screen(text: str, max_chars: int = 1500, min_english_share: float = 0.6) -> Optional[str]:
@@ -120,11 +131,11 @@ class MessageScreen(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets the screening intent on the messages that need one."""
         for message in messages:
-            intent = screen(
-                message.get(TEXT) or "",
-                self._config["max_chars"],
-                self._config["min_english_share"],
-            )
+            text = message.get(TEXT) or ""
+            intent = screen(text, self._config["max_chars"], self._config["min_english_share"])
+            predicted = (message.get(INTENT) or {}).get("name")
+            if intent is None and predicted == OUT_OF_SCOPE and names_a_procedure(text):
+                intent = NLU_FALLBACK  # the fallback searches it: an answer, or "not found"
             if intent:
                 message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
                 message.set(
