@@ -1,12 +1,14 @@
 """Vietnamese answer texts built from knowledge-base records. Plain text, every channel shows it,
 with one mark-up: an inline link ``[label](address)`` (``inline_link``), which the web widget
-draws as a link and the other channels write out (``plain_links``)."""
+draws as a link and the messaging channels turn into a link button under the text, keeping the
+label in it (``inline_links``, ``link_labels``); ``plain_links`` writes the address out for
+staff pages. No address is ever written raw into an answer."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from knowledge.fees import FeeGroup, FeeItem, method_groups, read_groups
@@ -120,8 +122,23 @@ def inline_link(label: str, url: Optional[str]) -> str:
 
 
 def plain_links(text: str) -> str:
-    """``text`` with its inline links written out, for channels without them: ``label (url)``."""
+    """``text`` with its inline links written out (staff pages): ``label (url)``."""
     return INLINE_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
+
+
+def link_labels(text: str) -> str:
+    """``text`` with its inline links' labels only (their addresses go on link buttons)."""
+    return INLINE_LINK.sub(lambda m: m.group(1), text)
+
+
+def inline_links(text: str) -> List[Tuple[str, str]]:
+    """The ``(label, url)`` of each inline link of ``text``, in order."""
+    return [(m.group(1), m.group(2)) for m in INLINE_LINK.finditer(text)]
+
+
+def record_page_link(procedure: Procedure) -> str:
+    """The procedure's official record page, as an inline link."""
+    return inline_link("trang thủ tục trên Cổng Dịch vụ công quốc gia", procedure.source_url)
 
 
 def _missing(procedure: Procedure, *topics: str) -> List[str]:
@@ -150,9 +167,10 @@ def portal_details(procedure: Procedure) -> str:
         lines.append(f"- Đối tượng thực hiện: {', '.join(procedure.subjects)}")
     record_page = procedure.source_url.rstrip("/") != "https://dichvucong.gov.vn"
     where = "" if record_page else f" (tra cứu theo mã {procedure.code})"
+    portal = inline_link(NATIONAL_PORTAL, procedure.source_url)
     lines.append(
         "Hiện tôi mới có tên và mã của thủ tục này. Giấy tờ cần nộp, cách nộp, thời hạn, "
-        f"phí và lệ phí có trên Cổng Dịch vụ công quốc gia{where}: {procedure.source_url}"
+        f"phí và lệ phí có trên {portal}{where}."
     )
     return _join(*lines, source_line(procedure))
 
@@ -170,7 +188,7 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
     if case is None or not case.documents:
         return _join(
             f"Dữ liệu chính thức chưa có danh sách giấy tờ của {called(procedure, capital=False)}.",
-            f"Anh/chị xem chi tiết tại: {procedure.source_url}",
+            f"Anh/chị xem chi tiết tại {record_page_link(procedure)}.",
             source_line(procedure),
         )
     heading = f"Hồ sơ cần chuẩn bị cho {_named_in_title(procedure)}"
@@ -366,7 +384,8 @@ def _fee_notes(group: FeeGroup, on: dt.date, record: str) -> List[str]:
             " anh/chị vui lòng kiểm tra lại khi nộp hồ sơ."
         )
     elif source.url and source.url != record:
-        lines.append(f"Nguồn mức thu: {source.url} (kiểm tra ngày {source.checked:%d/%m/%Y}).")
+        document = inline_link("văn bản quy định mức thu", source.url)
+        lines.append(f"Nguồn mức thu: {document} (kiểm tra ngày {source.checked:%d/%m/%Y}).")
     return lines
 
 
@@ -561,7 +580,7 @@ def eligibility(procedure: Procedure, profile: ProvinceProfile) -> str:
     if not subjects and not procedure.conditions:
         lines.append(
             "Dữ liệu chính thức không ghi yêu cầu, điều kiện riêng cho thủ tục này. "
-            f"Anh/chị xem chi tiết tại: {procedure.source_url}"
+            f"Anh/chị xem chi tiết tại {record_page_link(procedure)}."
         )
         lines.append(hotline_sentence(profile))
     return _join(*lines, source_line(procedure))
@@ -621,10 +640,10 @@ def dossier_status(profile: ProvinceProfile, has_code: bool) -> str:
     )
     lines = [
         "Tôi chưa tra cứu được hồ sơ của từng người. " f"{code} để tra cứu tình trạng hồ sơ:",
-        f"- Cổng Dịch vụ công quốc gia: {profile.national_portal_url} (mục «Tra cứu hồ sơ»);",
+        f"- {inline_link(NATIONAL_PORTAL, profile.national_portal_url)} (mục «Tra cứu hồ sơ»);",
     ]
     if profile.portal_url:
-        lines.append(f"- Cổng dịch vụ công {profile.name}: {profile.portal_url}.")
+        lines.append(f"- {inline_link(f'Cổng dịch vụ công {profile.name}', profile.portal_url)}.")
     lines.append(
         "Nếu đã quá ngày hẹn trả mà chưa có kết quả, anh/chị liên hệ bộ phận một cửa nơi đã nộp "
         'hồ sơ (số điện thoại có trên giấy hẹn) hoặc nhắn "gặp cán bộ" để được hỗ trợ.'
@@ -648,8 +667,9 @@ def processing_delay(profile: ProvinceProfile, procedure: Optional[Procedure]) -
             )
     lines.append(
         "Anh/chị xem ngày hẹn trả trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và tra cứu "
-        "tình trạng hồ sơ bằng mã hồ sơ trên Cổng Dịch vụ công quốc gia "
-        f"({profile.national_portal_url}, mục «Tra cứu hồ sơ»). Quá ngày hẹn mà chưa có kết "
+        "tình trạng hồ sơ bằng mã hồ sơ trên "
+        f"{inline_link(NATIONAL_PORTAL, profile.national_portal_url)} (mục «Tra cứu hồ sơ»). "
+        "Quá ngày hẹn mà chưa có kết "
         "quả, anh/chị liên hệ bộ phận một cửa nơi đã nộp hồ sơ, hoặc gặp cán bộ hỗ trợ."
     )
     lines.append(hotline_sentence(profile))

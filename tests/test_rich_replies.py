@@ -10,8 +10,11 @@ reproduces it; https://developers.facebook.com/docs/messenger-platform/send-mess
   {"buttons": [...]}}``, at most 5 buttons, title <= 100 characters; ``oa.open.url`` with
   ``payload: {"url"}``; ``oa.query.hide`` with a string payload <= 1000 characters; text <= 2000.
 - Messenger Send API: a button template (``template_type: button``, text <= 640, 1-3 buttons,
-  ``web_url`` buttons with ``url`` and a title <= 20); quick replies (<= 13, ``content_type:
-  text``, title <= 20, payload <= 1000) on a text or an attachment; text <= 2000.
+  ``web_url`` buttons with ``url`` and a title <= 20); a generic template (``template_type:
+  generic``, 1-10 elements, each a ``title`` <= 80 and at least one more property: ``subtitle``
+  <= 80, ``default_action`` a URL button without title, 1-3 buttons;
+  .../send-messages/template/generic); quick replies (<= 13, ``content_type: text``, title
+  <= 20, payload <= 1000) on a text or an attachment; text <= 2000.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from actions import replies
 from actions.context import knowledge
 from bot.channels import messenger, zalo
 from bot.channels.rest import RestOutput
-from bot.channels.shaping import FEEDBACK_QUESTION, buttons_of, split_text
+from bot.channels.shaping import FEEDBACK_QUESTION, Button, button_groups, buttons_of, split_text
 from bot.channels.widget import widget_message
 from bot.feedback.answers import is_feedback_payload
 from knowledge import render
-from knowledge.models import Case, Document
+from knowledge.models import Case, Document, Procedure
+from knowledge.profile import current_profile
 from tests.platforms import messenger_delivery, post, text_event, wait_for_turns, zalo_event
 
 MARRIAGE = "1.000894"
@@ -74,17 +78,47 @@ def check_messenger_message(message: Dict[str, Any]) -> None:
         template = message["attachment"]
         assert template["type"] == "template"
         payload = template["payload"]
-        assert payload["template_type"] == "button" and 0 < len(payload["text"]) <= 640
-        assert 1 <= len(payload["buttons"]) <= 3
-        for button in payload["buttons"]:
-            assert set(button) == {"type", "url", "title"} and button["type"] == "web_url"
-            assert button["url"].startswith("https://") and 0 < len(button["title"]) <= 20
+        assert payload["template_type"] in {"button", "generic"}
+        if payload["template_type"] == "button":
+            assert 0 < len(payload["text"]) <= 640
+            check_url_buttons(payload["buttons"])
+        else:
+            assert set(payload) == {"template_type", "elements"}
+            assert 1 <= len(payload["elements"]) <= 10
+            for card in payload["elements"]:
+                assert set(card) <= {"title", "subtitle", "default_action", "buttons"}
+                assert 0 < len(card["title"]) <= 80 and len(card) >= 2
+                assert len(card.get("subtitle", "")) <= 80
+                action = card.get("default_action", {"type": "web_url", "url": "https://x"})
+                assert action["type"] == "web_url" and action["url"].startswith("https://")
+                assert "title" not in action
+                check_url_buttons(
+                    card.get("buttons", [{"type": "web_url", "url": "https://x", "title": "x"}])
+                )
     quick = message.get("quick_replies", [])
     assert len(quick) <= 13
     for reply in quick:
         assert set(reply) == {"content_type", "title", "payload"}
         assert reply["content_type"] == "text" and 0 < len(reply["title"]) <= 20
         assert 0 < len(reply["payload"]) <= 1000
+
+
+def check_url_buttons(buttons: List[Dict[str, Any]]) -> None:
+    """1-3 Messenger URL buttons."""
+    assert 1 <= len(buttons) <= 3
+    for button in buttons:
+        assert set(button) == {"type", "url", "title"} and button["type"] == "web_url"
+        assert button["url"].startswith("https://") and 0 < len(button["title"]) <= 20
+
+
+def messenger_links(messages: List[Dict[str, Any]]) -> List[str]:
+    """The pages the links of Messenger messages open, in order."""
+    found = []
+    for message in messages:
+        payload = message.get("attachment", {}).get("payload", {})
+        found += [b["url"] for b in payload.get("buttons", [])]
+        found += [card["buttons"][0]["url"] for card in payload.get("elements", [])]
+    return found
 
 
 # --- the contract -----------------------------------------------------------------------
@@ -151,6 +185,49 @@ def test_zalo_long_answer_is_split_and_the_buttons_go_with_its_end() -> None:
     assert "attachment" not in parts[0] and "attachment" in parts[-2]
 
 
+def test_zalo_inline_links_are_open_url_buttons_and_the_feedback_pair_stays_together() -> None:
+    text = (
+        "Nộp trực tuyến tại: [trang nộp hồ sơ](https://dichvucong.gov.vn/nop)\n"
+        "[Cổng dịch vụ công Thành phố Đà Nẵng](https://dichvucong.danang.gov.vn)\n"
+        "[Hệ thống một cửa Thành phố Đà Nẵng](https://motcua.danang.gov.vn)"
+    )
+    parts = [zalo.message_body(r) for r in zalo.ZaloOutput(None).plan(text, answer_buttons())]
+    for message in parts:
+        check_zalo_message(message)
+        assert "http" not in message["text"]
+    assert parts[0]["text"].splitlines() == [
+        "Nộp trực tuyến tại: trang nộp hồ sơ",
+        "Cổng dịch vụ công Thành phố Đà Nẵng",
+        "Hệ thống một cửa Thành phố Đà Nẵng",
+    ]
+    buttons = [b for m in parts for b in m["attachment"]["payload"]["buttons"]]
+    opened = [b["payload"]["url"] for b in buttons if b["type"] == "oa.open.url"]
+    assert opened == [
+        knowledge().procedure(MARRIAGE).source_url,
+        "https://dichvucong.gov.vn/nop",
+        "https://dichvucong.danang.gov.vn",
+        "https://motcua.danang.gov.vn",
+    ]
+    assert [b["title"] for b in buttons][1:4] == [
+        "trang nộp hồ sơ",
+        "Cổng dịch vụ công Thành phố Đà Nẵng",
+        "Hệ thống một cửa Thành phố Đà Nẵng",
+    ]
+    last = parts[-1]["attachment"]["payload"]["buttons"]
+    assert parts[-1]["text"] == FEEDBACK_QUESTION
+    assert [b["title"] for b in last][-2:] == ["👍 Hữu ích", "👎 Chưa đúng"]
+    assert len(buttons) == 3 + len(answer_buttons())  # nothing lost
+
+
+def test_button_groups_fill_messages_in_order_without_splitting_the_feedback_pair() -> None:
+    shown = buttons_of(answer_buttons())  # link, 4 follow-ups, staff, 👍, 👎
+    extra = [Button("link", f"Trang {i}", url=f"https://a.gov.vn/{i}") for i in range(4)]
+    groups = button_groups(extra + shown, 5)
+    assert [len(g) for g in groups] == [5, 5, 2]
+    assert [b.kind for b in groups[-1]] == ["feedback", "feedback"]
+    assert [b for g in groups for b in g] == extra + shown
+
+
 # --- Messenger ------------------------------------------------------------------------------
 
 
@@ -184,18 +261,58 @@ def test_messenger_long_answer_keeps_the_template_text_within_640_characters() -
     assert all("quick_replies" not in m for m in parts[:-1])
 
 
-def test_messenger_extra_links_are_written_out_and_extra_choices_dropped_feedback_first() -> None:
+def test_messenger_more_links_than_a_template_holds_become_cards_after_the_text() -> None:
     links = [{"title": f"Trang {i}", "url": f"https://dichvucong.gov.vn/{i}"} for i in range(4)]
     choices = [{"title": f"Chọn {i}", "payload": f"/choose_{i}"} for i in range(12)]
     feedback = [b for b in answer_buttons() if b.get("payload", "").startswith("/feedback")]
     parts = [messenger.message_body(r) for r in messenger.plan("Chọn:", links + choices + feedback)]
     for message in parts:
         check_messenger_message(message)
-    template = parts[-1]["attachment"]["payload"]
-    assert [b["title"] for b in template["buttons"]] == ["Trang 0", "Trang 1", "Trang 2"]
-    assert "Trang 3: https://dichvucong.gov.vn/3" in template["text"]
+    assert parts[0] == {"text": "Chọn:"}
+    cards = parts[-1]["attachment"]["payload"]["elements"]
+    assert [c["title"] for c in cards] == ["Trang 0", "Trang 1", "Trang 2", "Trang 3"]
+    assert cards[3]["subtitle"] == "dichvucong.gov.vn"
+    assert messenger_links(parts) == [link["url"] for link in links]
     titles = [q["title"] for q in parts[-1]["quick_replies"]]
     assert len(titles) == 13 and titles[-1] == "👍 Hữu ích"
+
+
+def test_messenger_inline_links_are_buttons_and_long_titles_cards_not_addresses() -> None:
+    text = (
+        "Nộp trực tuyến tại: [trang nộp hồ sơ](https://dichvucong.gov.vn/nop)\n"
+        "[Cổng dịch vụ công Thành phố Đà Nẵng](https://dichvucong.danang.gov.vn)"
+    )
+    record = [{"title": "Xem chi tiết thủ tục", "url": "https://dichvucong.gov.vn/nop"}]
+    short = [messenger.message_body(r) for r in messenger.plan(text.split("\n")[0], record)]
+    assert short == [
+        {
+            "attachment": {
+                "type": "template",
+                "payload": {
+                    "template_type": "button",
+                    "text": "Nộp trực tuyến tại: trang nộp hồ sơ",
+                    "buttons": [
+                        {
+                            "type": "web_url",
+                            "url": "https://dichvucong.gov.vn/nop",
+                            "title": "Xem chi tiết thủ tục",
+                        }
+                    ],
+                },
+            }
+        }
+    ]
+    parts = [messenger.message_body(r) for r in messenger.plan(text, record + answer_buttons()[1:])]
+    for message in parts:
+        check_messenger_message(message)
+        assert "http" not in message.get("text", "")
+    assert parts[0]["text"].endswith("Cổng dịch vụ công Thành phố Đà Nẵng")
+    cards = parts[1]["attachment"]["payload"]["elements"]
+    assert [c["title"] for c in cards] == [
+        "Xem chi tiết thủ tục",
+        "Cổng dịch vụ công Thành phố Đà Nẵng",
+    ]
+    assert parts[1]["quick_replies"][-1]["title"] == "👎 Chưa đúng"
 
 
 def test_messenger_long_choice_titles_are_listed_and_numbered() -> None:
@@ -209,16 +326,27 @@ def test_messenger_long_choice_titles_are_listed_and_numbered() -> None:
 # --- REST and the widget --------------------------------------------------------------------
 
 
-async def test_rest_buttons_say_what_they_are_and_links_are_written_out() -> None:
+async def test_rest_buttons_say_what_they_are_and_inline_links_are_link_buttons() -> None:
     output = RestOutput()
     await output.send_text_with_buttons(
         "me", "Tờ khai: [mẫu TK1](https://dichvucong.gov.vn/tk1.docx)", answer_buttons()
     )
-    (message,) = output.messages
-    assert message["text"] == "Tờ khai: mẫu TK1 (https://dichvucong.gov.vn/tk1.docx)"
-    kinds = [b["type"] for b in message["buttons"]]
-    assert kinds == ["web_url"] + ["postback"] * 5 + ["feedback"] * 2
-    assert message["buttons"][0]["url"].startswith("https://dichvucong.gov.vn/")
+    # Rasa passes the rest of the response on, an empty "buttons" included
+    await output.send_text_message("me", "Xem [Cổng DVC](https://dichvucong.gov.vn)", buttons=[])
+    first, second = output.messages
+    assert first["text"] == "Tờ khai: mẫu TK1"
+    kinds = [b["type"] for b in first["buttons"]]
+    assert kinds == ["web_url"] * 2 + ["postback"] * 5 + ["feedback"] * 2
+    assert first["buttons"][0]["url"] == knowledge().procedure(MARRIAGE).source_url
+    assert first["buttons"][1] == {
+        "type": "web_url",
+        "title": "mẫu TK1",
+        "url": "https://dichvucong.gov.vn/tk1.docx",
+    }
+    assert second["text"] == "Xem Cổng DVC"
+    assert second["buttons"] == [
+        {"type": "web_url", "title": "Cổng DVC", "url": "https://dichvucong.gov.vn"}
+    ]
     assert isinstance(output, CollectingOutputChannel)
 
 
@@ -294,6 +422,7 @@ def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, pla
         for b in m.get("attachment", {}).get("payload", {}).get("buttons", [])
     ]
     assert types[0] == "oa.open.url" and types.count("oa.query.hide") == 7
+    assert all("http" not in m["text"] for m in sent)
 
     psid = str(uuid.uuid4().int % 10**15)
     body, headers = messenger_delivery(
@@ -304,8 +433,46 @@ def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, pla
     messages = [r["message"] for r in fake_messenger.requests_to(psid)]
     for message in messages:
         check_messenger_message(message)
-    assert messages[-1]["attachment"]["payload"]["buttons"][0]["type"] == "web_url"
+    assert messenger_links(messages)[0].startswith("https://dichvucong.gov.vn/")
+    assert all("http" not in m.get("text", "") for m in messages)
     assert [q["title"] for q in messages[-1]["quick_replies"]][-2:] == [
         "👍 Hữu ích",
         "👎 Chưa đúng",
     ]
+
+
+def test_no_answer_writes_a_web_address_out_in_its_text() -> None:
+    """Addresses go in inline links only (buttons on the messaging channels, links on the
+    widget): what a citizen reads has names, never long addresses."""
+    profile = current_profile()
+    base = knowledge()
+    procedures = [base.procedure(code) for code in (MARRIAGE, "1.004222", "1.014064")]
+    procedures.append(
+        Procedure(
+            code="1.000094",
+            name="Đăng ký kết hôn có yếu tố nước ngoài",
+            short_name="Kết hôn có yếu tố nước ngoài",
+            levels=["Cấp xã"],
+            subjects=[],
+            missing=[],
+            online_level="chua_ro",
+            source_url=replies.PORTAL_HOME,
+            checked=procedures[0].checked,
+            origin="snapshot",
+        )
+    )
+    texts = [render.dossier_status(profile, True), render.hotline(profile)]
+    texts.append(render.processing_delay(profile, procedures[0]))
+    for procedure in procedures:
+        texts += [
+            render.documents(procedure),
+            render.online(procedure, profile),
+            render.fees(procedure, profile),
+            render.times(procedure),
+            render.agency(procedure, profile),
+            render.overview(procedure),
+            render.eligibility(procedure, profile),
+        ]
+    for text in texts:
+        assert "http" not in render.link_labels(text), text
+    assert any(render.inline_links(text) for text in texts)
