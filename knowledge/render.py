@@ -141,6 +141,14 @@ def record_page_link(procedure: Procedure) -> str:
     return inline_link("trang thủ tục trên Cổng Dịch vụ công quốc gia", procedure.source_url)
 
 
+def submission_page_link(procedure: Procedure) -> str:
+    """Where to submit online, as an inline link: the record page itself when it is the
+    submission page, so the citizen knows the record's link is where to go."""
+    if procedure.portal_url == procedure.source_url:
+        return record_page_link(procedure)
+    return inline_link("trang nộp hồ sơ", procedure.portal_url)
+
+
 def _missing(procedure: Procedure, *topics: str) -> List[str]:
     items = [m for m in procedure.missing if any(t in m.lower() for t in topics)]
     return [f"Lưu ý: dữ liệu chính thức chưa có {m[0].lower() + m[1:]}." for m in items]
@@ -253,9 +261,7 @@ def online(procedure: Procedure, profile: ProvinceProfile) -> str:
     if procedure.online_level != "khong":
         lines.append(VNEID_LOGIN)
         if procedure.portal_url:
-            lines.append(
-                f"Nộp trực tuyến tại: {inline_link('trang nộp hồ sơ', procedure.portal_url)}"
-            )
+            lines.append(f"Nộp trực tuyến tại: {submission_page_link(procedure)}")
         if profile.portal_url:
             lines.append(inline_link(f"Cổng dịch vụ công {profile.name}", profile.portal_url))
         if profile.one_stop_url:
@@ -440,7 +446,7 @@ def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
     if procedure.where_to_submit:
         lines.append(f"- Nơi nộp: {procedure.where_to_submit}")
     if any(c.method == "online" for c in procedure.channels) and procedure.portal_url:
-        lines.append(f"- Nộp trực tuyến: {inline_link('trang nộp hồ sơ', procedure.portal_url)}")
+        lines.append(f"- Nộp trực tuyến: {submission_page_link(procedure)}")
     if "Cấp tỉnh" in procedure.levels and profile.one_stop_centres:
         centre = profile.one_stop_centres[0]
         lines.append(f"Tại {profile.name}: {centre.name}, {centre.address}.")

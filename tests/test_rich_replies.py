@@ -29,7 +29,15 @@ from actions import replies
 from actions.context import knowledge
 from bot.channels import messenger, zalo
 from bot.channels.rest import RestOutput
-from bot.channels.shaping import FEEDBACK_QUESTION, Button, button_groups, buttons_of, split_text
+from bot.channels.shaping import (
+    FEEDBACK_QUESTION,
+    MORE_AND_FEEDBACK,
+    MORE_LINKS,
+    Button,
+    button_groups,
+    buttons_of,
+    split_text,
+)
 from bot.channels.widget import widget_message
 from bot.feedback.answers import is_feedback_payload
 from knowledge import render
@@ -219,6 +227,19 @@ def test_zalo_inline_links_are_open_url_buttons_and_the_feedback_pair_stays_toge
     assert len(buttons) == 3 + len(answer_buttons())  # nothing lost
 
 
+def test_zalo_follow_up_message_says_what_its_buttons_are_for() -> None:
+    text = "Xem [Cổng dịch vụ công Thành phố Đà Nẵng](https://dichvucong.danang.gov.vn)"
+    parts = zalo.ZaloOutput(None).plan(text, answer_buttons())
+    assert [len(p.buttons) for p in parts] == [5, 4]
+    assert [b.kind for b in parts[1].buttons] == ["reply", "human", "feedback", "feedback"]
+    assert parts[1].text == MORE_AND_FEEDBACK
+    links = [{"title": f"Trang {i}", "url": f"https://a.gov.vn/{i}"} for i in range(7)]
+    assert [p.text for p in zalo.ZaloOutput(None).plan("Các trang:", links)] == [
+        "Các trang:",
+        MORE_LINKS,
+    ]
+
+
 def test_button_groups_fill_messages_in_order_without_splitting_the_feedback_pair() -> None:
     shown = buttons_of(answer_buttons())  # link, 4 follow-ups, staff, 👍, 👎
     extra = [Button("link", f"Trang {i}", url=f"https://a.gov.vn/{i}") for i in range(4)]
@@ -315,12 +336,16 @@ def test_messenger_inline_links_are_buttons_and_long_titles_cards_not_addresses(
     assert parts[1]["quick_replies"][-1]["title"] == "👎 Chưa đúng"
 
 
-def test_messenger_long_choice_titles_are_listed_and_numbered() -> None:
+def test_messenger_long_choice_titles_are_listed_and_numbered_once() -> None:
     cases = [{"title": f"Trường hợp số {i} có tên rất dài", "payload": f"/c{i}"} for i in range(3)]
     (part,) = [messenger.message_body(r) for r in messenger.plan("Trường hợp nào?", cases)]
     check_messenger_message(part)
     assert "1. Trường hợp số 0 có tên rất dài" in part["text"]
     assert part["quick_replies"][0]["title"].startswith("1. ")
+    question = render.choice_question("case", "thủ tục X", [c["title"] for c in cases], [])
+    (part,) = [messenger.message_body(r) for r in messenger.plan(question, cases)]
+    assert part["text"] == question  # the question numbers them already
+    assert [q["title"][:3] for q in part["quick_replies"]] == ["1. ", "2. ", "3. "]
 
 
 # --- REST and the widget --------------------------------------------------------------------
@@ -439,6 +464,14 @@ def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, pla
         "👍 Hữu ích",
         "👎 Chưa đúng",
     ]
+
+
+def test_the_record_page_named_as_the_submission_page_when_it_is_one() -> None:
+    procedure = knowledge().procedure("1.014064")
+    assert procedure.portal_url == procedure.source_url
+    online = render.online(procedure, current_profile())
+    link = f"[trang thủ tục trên Cổng Dịch vụ công quốc gia]({procedure.source_url})"
+    assert f"Nộp trực tuyến tại: {link}" in online
 
 
 def test_no_answer_writes_a_web_address_out_in_its_text() -> None:

@@ -42,7 +42,8 @@ logger = logging.getLogger(__name__)
 MORE_CHOICES = "Các lựa chọn khác:"
 MORE_LINKS = "Các trang liên quan:"
 FEEDBACK_QUESTION = "Câu trả lời này có hữu ích với anh/chị không?"
-OVERFLOW_TEXTS = frozenset({MORE_CHOICES, MORE_LINKS, FEEDBACK_QUESTION})
+MORE_AND_FEEDBACK = "Anh/chị muốn hỏi thêm, hoặc cho biết câu trả lời này có hữu ích không?"
+OVERFLOW_TEXTS = frozenset({MORE_CHOICES, MORE_LINKS, FEEDBACK_QUESTION, MORE_AND_FEEDBACK})
 ELLIPSIS = "…"
 HUMAN_PAYLOAD = "/request_human"
 
@@ -165,11 +166,14 @@ def usable(buttons: Sequence[Button], limits: Limits) -> List[Button]:
 
 def fit_titles(text: str, buttons: List[Button], limits: Limits) -> tuple[str, List[Button]]:
     """Titles within the limit: a link's title is shortened; when a choice's title is too long,
-    the choices are listed, numbered, under the text and their buttons carry the numbers."""
+    the choices are listed, numbered, under the text (unless it lists them so already) and
+    their buttons carry the numbers."""
     choices = [b for b in buttons if not b.is_link and b.kind != FEEDBACK]
     if any(len(b.title) > limits.title_chars for b in choices):
-        listing = "\n".join(f"{i}. {b.title}" for i, b in enumerate(choices, start=1))
-        text = f"{text}\n{listing}" if text else listing
+        listed = [f"{i}. {b.title}" for i, b in enumerate(choices, start=1)]
+        if not set(listed) <= set(text.splitlines()):  # the question may number them already
+            listing = "\n".join(listed)
+            text = f"{text}\n{listing}" if text else listing
         numbered, number = [], 0
         for b in buttons:
             if b in choices:
@@ -221,7 +225,8 @@ def button_groups(buttons: Sequence[Button], size: int) -> List[List[Button]]:
 def overflow_text(group: Sequence[Button]) -> str:
     """The text of a follow-up message that carries only buttons."""
     if any(b.kind == FEEDBACK for b in group):
-        return FEEDBACK_QUESTION
+        asks = any(b.kind == REPLY for b in group)
+        return MORE_AND_FEEDBACK if asks else FEEDBACK_QUESTION
     return MORE_LINKS if all(b.is_link for b in group) else MORE_CHOICES
 
 
