@@ -345,7 +345,7 @@ def test_a_conversation_reads_masked_with_buttons_named(tmp_path: Path) -> None:
     messages = conversation_events.transcript(url, "web-9", dt.datetime.utcnow())
     assert [m["who"] for m in messages] == ["user", "bot", "user"]
     assert messages[0]["text"] == "lệ phí khai sinh, số •••678"
-    assert messages[1]["text"] == "Phí: mẫu (https://x.vn/m.doc)"
+    assert messages[1]["text"] == "Phí: [mẫu](https://x.vn/m.doc)"  # drawn as a link
     assert messages[2]["text"] == "[Bấm nút] Chưa đúng"
     assert (
         conversation_events.transcript(
