@@ -364,6 +364,14 @@ def _fee_item_line(item: FeeItem, on: dt.date) -> str:
     return f"- {item.label}: {value}{until}"
 
 
+def _page_name(url: str) -> str:
+    """What a link to ``url`` opens, in a few words."""
+    host = urlsplit(url).hostname or ""
+    if host.endswith("dichvucong.gov.vn"):
+        return f"trang trên {NATIONAL_PORTAL}"
+    return "văn bản quy định mức thu"
+
+
 def _recently_ended(item: FeeItem, on: dt.date) -> bool:
     return item.valid_until is not None and 0 < (on - item.valid_until).days <= ENDED_NOTE_DAYS
 
@@ -390,8 +398,8 @@ def _fee_notes(group: FeeGroup, on: dt.date, record: str) -> List[str]:
             " anh/chị vui lòng kiểm tra lại khi nộp hồ sơ."
         )
     elif source.url and source.url != record:
-        document = inline_link("văn bản quy định mức thu", source.url)
-        lines.append(f"Nguồn mức thu: {document} (kiểm tra ngày {source.checked:%d/%m/%Y}).")
+        page = inline_link(_page_name(source.url), source.url)
+        lines.append(f"Nguồn mức thu: {page} (kiểm tra ngày {source.checked:%d/%m/%Y}).")
     return lines
 
 

@@ -509,3 +509,11 @@ def test_no_answer_writes_a_web_address_out_in_its_text() -> None:
     for text in texts:
         assert "http" not in render.link_labels(text), text
     assert any(render.inline_links(text) for text in texts)
+
+
+def test_the_fee_source_link_says_which_site_it_opens() -> None:
+    text = render.fees(knowledge().procedure(MARRIAGE), current_profile())
+    (line,) = [line for line in text.splitlines() if line.startswith("Nguồn mức thu:")]
+    ((label, url),) = render.inline_links(line)
+    assert url.startswith("https://dichvucong.gov.vn/")
+    assert label == "trang trên Cổng Dịch vụ công quốc gia"
