@@ -54,6 +54,8 @@ NO_ONLINE_DATA = (
 NATIONAL_PORTAL = "Cổng Dịch vụ công quốc gia"
 INLINE_LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()]+)\)")
 LONG_NAME_CHARS = 80  # a longer official name is shortened in headings
+ELLIPSIS = "…"
+FULL_NAME_LEAD = "Tên đầy đủ của thủ tục: "
 VNEID_LOGIN = (
     "Để nộp trực tuyến, anh/chị đăng nhập Cổng Dịch vụ công bằng tài khoản định danh điện tử "
     "VNeID mức độ 2."
@@ -65,6 +67,36 @@ def called(procedure: Procedure, capital: bool = True) -> str:
     if procedure.name.lower().startswith("thủ tục"):
         return f"«{procedure.name}»"
     return f"{'Thủ tục' if capital else 'thủ tục'} «{procedure.name}»"
+
+
+def titled(procedure: Procedure, capital: bool = True) -> str:
+    """The procedure as an answer names it: ``called``, with its short name, cut at a phrase
+    boundary, when the official name is long (``full_name_line`` gives that one once)."""
+    if len(procedure.name) <= LONG_NAME_CHARS:
+        return called(procedure, capital)
+    short = shortened_name(procedure.short_name or procedure.name)
+    if short.lower().startswith("thủ tục"):
+        return f"«{short}»"
+    return f"{'Thủ tục' if capital else 'thủ tục'} «{short}»"
+
+
+def shortened_name(name: str, limit: int = LONG_NAME_CHARS) -> str:
+    """``name`` within about ``limit`` characters: cut after a clause, else a word, with "…"."""
+    if len(name) <= limit:
+        return name
+    for separator in ("; ", ", ", " ("):
+        position = name.rfind(separator, 0, limit)
+        if position > limit // 2:
+            return name[:position] + ELLIPSIS
+    position = name.rfind(" ", 0, limit)
+    return name[: position if position > 0 else limit] + ELLIPSIS
+
+
+def full_name_line(procedure: Procedure) -> Optional[str]:
+    """The official name in full, once in an answer whose headings shorten it."""
+    if len(procedure.name) <= LONG_NAME_CHARS:
+        return None
+    return f"{FULL_NAME_LEAD}{procedure.name.rstrip('.')}."
 
 
 def money(amount: int) -> str:
@@ -195,30 +227,23 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
     case = case or (procedure.cases[0] if procedure.cases else None)
     if case is None or not case.documents:
         return _join(
-            f"Dữ liệu chính thức chưa có danh sách giấy tờ của {called(procedure, capital=False)}.",
+            f"Dữ liệu chính thức chưa có danh sách giấy tờ của {titled(procedure, capital=False)}.",
             f"Anh/chị xem chi tiết tại {record_page_link(procedure)}.",
+            full_name_line(procedure),
             source_line(procedure),
         )
-    heading = f"Hồ sơ cần chuẩn bị cho {_named_in_title(procedure)}"
+    heading = f"Hồ sơ cần chuẩn bị cho {titled(procedure, capital=False)}"
     if len(procedure.cases) > 1:
         heading += f", trường hợp: {case.name}"
     lines = [heading + ":"]
     for number_, document in enumerate(case.documents, start=1):
         lines.append(f"{number_}. {_document_line(document)}")
-    if len(procedure.name) > LONG_NAME_CHARS:
-        lines.append(f"Tên đầy đủ của thủ tục: {procedure.name.rstrip('.')}.")
     return _join(
         "\n".join(lines),
+        full_name_line(procedure),
         *_missing(procedure, "giấy tờ", "hồ sơ"),
         source_line(procedure),
     )
-
-
-def _named_in_title(procedure: Procedure) -> str:
-    """The procedure as a heading names it: its short name when the official one is long."""
-    if len(procedure.name) > LONG_NAME_CHARS:
-        return f"thủ tục «{procedure.short_name}»"
-    return called(procedure, capital=False)
 
 
 def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
@@ -243,7 +268,7 @@ def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
 def case_question(procedure: Procedure) -> str:
     """Asks which case applies."""
     return (
-        f"{called(procedure)} có giấy tờ khác nhau theo từng trường hợp. "
+        f"{titled(procedure)} có giấy tờ khác nhau theo từng trường hợp. "
         "Anh/chị thuộc trường hợp nào?"
     )
 
@@ -257,7 +282,7 @@ def online_meaning(procedure: Procedure) -> str:
 
 def online(procedure: Procedure, profile: ProvinceProfile) -> str:
     """Whether and how the procedure can be done online."""
-    lines = [f"{called(procedure)} {online_meaning(procedure)}"]
+    lines = [f"{titled(procedure)} {online_meaning(procedure)}"]
     if procedure.online_level != "khong":
         lines.append(VNEID_LOGIN)
         if procedure.portal_url:
@@ -266,7 +291,12 @@ def online(procedure: Procedure, profile: ProvinceProfile) -> str:
             lines.append(inline_link(f"Cổng dịch vụ công {profile.name}", profile.portal_url))
         if profile.one_stop_url:
             lines.append(inline_link(f"Hệ thống một cửa {profile.name}", profile.one_stop_url))
-    return _join(*lines, *_missing(procedure, "trực tuyến"), source_line(procedure))
+    return _join(
+        *lines,
+        full_name_line(procedure),
+        *_missing(procedure, "trực tuyến"),
+        source_line(procedure),
+    )
 
 
 def fees(
@@ -284,24 +314,28 @@ def fees(
     on = answer_date(today)
     profile = profile or current_profile()
     methods = [m for m in METHODS if any(c.method == m for c in procedure.channels)]
-    lines = [f"Phí, lệ phí {called(procedure, capital=False)}:"]
+    lines = [f"Phí, lệ phí {titled(procedure, capital=False)}:"]
     for group in groups:
         lines += _fee_group_lines(group, methods, profile, on, procedure.source_url)
-    return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
+    return _join(
+        *lines, full_name_line(procedure), *_missing(procedure, "phí"), source_line(procedure)
+    )
 
 
 def _channel_fees(procedure: Procedure) -> str:
     rows = [(METHOD_NAMES[c.method], fee(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
-    lines = [f"Phí, lệ phí {called(procedure, capital=False)}:"] + known
+    lines = [f"Phí, lệ phí {titled(procedure, capital=False)}:"] + known
     if unknown:
         lines.append(
             f"Dữ liệu chính thức chưa ghi phí, lệ phí khi nộp {', '.join(unknown).lower()}."
         )
     if not rows:
-        lines = [f"Dữ liệu chính thức chưa ghi phí, lệ phí của {called(procedure, capital=False)}."]
-    return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
+        lines = [f"Dữ liệu chính thức chưa ghi phí, lệ phí của {titled(procedure, capital=False)}."]
+    return _join(
+        *lines, full_name_line(procedure), *_missing(procedure, "phí"), source_line(procedure)
+    )
 
 
 FEE_METHOD_WORDS = {"online": "trực tuyến", "direct": "trực tiếp", "postal": "qua bưu chính"}
@@ -410,7 +444,7 @@ def times(
     when one is chosen), else per submission channel; with the note on the times, if any."""
     if details_on_portal(procedure):
         return portal_details(procedure)
-    name = called(procedure, capital=False)
+    name = titled(procedure, capital=False)
     by_case = _case_time_rows(procedure, case)
     if by_case:
         lines = [f"Thời hạn giải quyết {name} tùy trường hợp:"] + by_case
@@ -418,7 +452,12 @@ def times(
         lines = _channel_time_lines(procedure)
     if procedure.time_note:
         lines.append(procedure.time_note)
-    return _join(*lines, *_missing(procedure, "thời hạn", "thời gian"), source_line(procedure))
+    return _join(
+        *lines,
+        full_name_line(procedure),
+        *_missing(procedure, "thời hạn", "thời gian"),
+        source_line(procedure),
+    )
 
 
 def _case_time_rows(procedure: Procedure, case: Optional[Case]) -> List[str]:
@@ -436,18 +475,18 @@ def _channel_time_lines(procedure: Procedure) -> List[str]:
     rows = [(METHOD_NAMES[c.method], processing_time(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
-    lines = [f"Thời hạn giải quyết {called(procedure, capital=False)}:"] + known
+    lines = [f"Thời hạn giải quyết {titled(procedure, capital=False)}:"] + known
     if unknown:
         lines.append(f"Dữ liệu chính thức chưa ghi thời hạn khi nộp {', '.join(unknown).lower()}.")
     if not rows:
-        name = called(procedure, capital=False)
+        name = titled(procedure, capital=False)
         lines = [f"Dữ liệu chính thức chưa ghi thời hạn giải quyết của {name}."]
     return lines
 
 
 def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
     """Who handles the procedure and where to submit."""
-    lines = [f"{called(procedure)}:"]
+    lines = [f"{titled(procedure)}:"]
     if procedure.levels:
         lines.append(f"- Cấp thực hiện: {', '.join(procedure.levels)}")
     lines.append(f"- Cơ quan thực hiện: {procedure.agency or 'dữ liệu chính thức chưa ghi'}")
@@ -459,7 +498,12 @@ def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
         centre = profile.one_stop_centres[0]
         lines.append(f"Tại {profile.name}: {centre.name}, {centre.address}.")
         lines.append(office_hours_sentence(profile))
-    return _join(*lines, *_missing(procedure, "cơ quan", "nơi nộp"), source_line(procedure))
+    return _join(
+        *lines,
+        full_name_line(procedure),
+        *_missing(procedure, "cơ quan", "nơi nộp"),
+        source_line(procedure),
+    )
 
 
 def overview(procedure: Procedure) -> str:
@@ -572,18 +616,18 @@ def documents_common_part(procedure: Procedure) -> str:
     """For documents that differ by case: what every case needs, then that the rest depends on
     the case (the case is asked next)."""
     common = common_documents(procedure)
-    name = called(procedure, capital=False)
+    name = titled(procedure, capital=False)
     if not common:
         return f"Giấy tờ của {name} khác nhau theo từng trường hợp."
     lines = [f"Hồ sơ {name} trong mọi trường hợp đều có:"]
     lines += [f"{i}. {_document_line(d)}" for i, d in enumerate(common, start=1)]
     lines.append("Ngoài ra, mỗi trường hợp cần thêm giấy tờ riêng.")
-    return _join(*lines, *_missing(procedure, "giấy tờ", "hồ sơ"))
+    return _join(*lines, full_name_line(procedure), *_missing(procedure, "giấy tờ", "hồ sơ"))
 
 
 def eligibility(procedure: Procedure, profile: ProvinceProfile) -> str:
     """Whether / who: the official record's subjects, conditions and where to submit."""
-    lines = [f"Về đối tượng và điều kiện của {called(procedure, capital=False)}:"]
+    lines = [f"Về đối tượng và điều kiện của {titled(procedure, capital=False)}:"]
     subjects = list(procedure.subjects or [])
     if subjects:
         lines.append(f"- Đối tượng thực hiện: {', '.join(subjects)}.")
@@ -597,7 +641,7 @@ def eligibility(procedure: Procedure, profile: ProvinceProfile) -> str:
             f"Anh/chị xem chi tiết tại {record_page_link(procedure)}."
         )
         lines.append(hotline_sentence(profile))
-    return _join(*lines, source_line(procedure))
+    return _join(*lines, full_name_line(procedure), source_line(procedure))
 
 
 def without_source(text: str, procedure: Procedure) -> str:
@@ -607,9 +651,12 @@ def without_source(text: str, procedure: Procedure) -> str:
 
 
 def combined(procedure: Procedure, parts: Sequence[str]) -> str:
-    """Several aspects' answers of one procedure in one message, the source line once."""
+    """Several aspects' answers of one procedure in one message, the full name (when the
+    headings shorten it) and the source line once."""
+    name = full_name_line(procedure)
     bodies = [without_source(part, procedure) for part in parts]
-    return "\n\n".join(bodies) + "\n" + source_line(procedure)
+    bodies = ["\n".join(ln for ln in body.split("\n") if ln != name) for body in bodies]
+    return "\n\n".join(bodies) + "\n" + _join(name, source_line(procedure))
 
 
 def choice_question(kind: str, subject: str, titles: Sequence[str], aspects: Sequence[str]) -> str:
@@ -677,7 +724,7 @@ def processing_delay(profile: ProvinceProfile, procedure: Optional[Procedure]) -
         ]
         if limits:
             lines.append(
-                f"Thời hạn giải quyết {called(procedure, capital=False)}: {'; '.join(limits)}."
+                f"Thời hạn giải quyết {titled(procedure, capital=False)}: {'; '.join(limits)}."
             )
     lines.append(
         "Anh/chị xem ngày hẹn trả trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và tra cứu "

@@ -416,16 +416,50 @@ def test_documents_are_numbered_one_a_line_with_the_form_as_a_download_link() ->
     assert "](" not in render.documents(procedure, case)
 
 
-def test_a_long_official_name_is_shortened_in_the_heading_and_given_once_in_full() -> None:
-    long_named = next(
+def long_named_procedure() -> Procedure:
+    return next(
         p
         for code in ("2.000815", "2.000884", "1.013831")
         if (p := knowledge().procedure(code)) and len(p.name) > render.LONG_NAME_CHARS
     )
+
+
+def test_a_long_official_name_is_shortened_in_the_heading_and_given_once_in_full() -> None:
+    long_named = long_named_procedure()
     text = render.documents(long_named, long_named.cases[0])
     heading = text.splitlines()[0]
     assert f"«{long_named.short_name}»" in heading and long_named.name not in heading
     assert text.count(long_named.name) == 1
+
+
+def test_every_answer_about_a_long_named_procedure_heads_with_its_short_name() -> None:
+    long_named, profile = long_named_procedure(), current_profile()
+    answers = [
+        render.fees(long_named, profile),
+        render.times(long_named),
+        render.online(long_named, profile),
+        render.agency(long_named, profile),
+        render.eligibility(long_named, profile),
+    ]
+    for text in answers:
+        heading = text.splitlines()[0]
+        assert f"«{long_named.short_name}»" in heading and long_named.name not in heading
+        assert text.count(long_named.name) == 1, text
+    both = render.combined(long_named, answers[:2])
+    assert both.count(long_named.name) == 1
+    assert both.splitlines()[-2] == render.full_name_line(long_named)
+
+
+def test_a_long_short_name_is_cut_after_a_clause() -> None:
+    name = (
+        "Giải quyết khiếu nại lần đầu cấp Cục, Sư đoàn, Học viện Quân y, Bộ chỉ huy quân sự "
+        "cấp tỉnh, Bộ Tư lệnh thành phố Hồ Chí Minh, và cấp tương đương"
+    )
+    assert render.shortened_name(name) == (
+        "Giải quyết khiếu nại lần đầu cấp Cục, Sư đoàn, Học viện Quân y…"
+    )
+    assert render.shortened_name("Đăng ký khai sinh") == "Đăng ký khai sinh"
+    assert len(render.shortened_name("x" * 200)) <= render.LONG_NAME_CHARS + 1
 
 
 # --- end to end, against the fake platforms ------------------------------------------------
