@@ -20,9 +20,11 @@ reproduces it; https://developers.facebook.com/docs/messenger-platform/send-mess
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+import yaml
 from rasa.core.channels.channel import CollectingOutputChannel
 
 from actions import replies
@@ -46,6 +48,7 @@ from knowledge.profile import current_profile
 from tests.platforms import messenger_delivery, post, text_event, wait_for_turns, zalo_event
 
 MARRIAGE = "1.000894"
+ROOT = Path(__file__).resolve().parent.parent
 ZALO_TYPES = {"oa.open.url", "oa.query.hide"}
 
 
@@ -551,3 +554,12 @@ def test_the_fee_source_link_says_which_site_it_opens() -> None:
     ((label, url),) = render.inline_links(line)
     assert url.startswith("https://dichvucong.gov.vn/")
     assert label == "trang trên Cổng Dịch vụ công quốc gia"
+
+
+def test_no_response_of_the_domain_writes_a_web_address_out() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    texts = [
+        v["text"] for variants in domain["responses"].values() for v in variants if "text" in v
+    ]
+    assert texts and all("http" not in render.link_labels(t) for t in texts)
+    assert any(render.inline_links(t) for t in texts)  # the account guide's last step
