@@ -536,11 +536,13 @@ def candidates_question(names: Sequence[str]) -> str:
 
 
 def not_found(query: str, suggestions: Sequence[str], profile: ProvinceProfile) -> str:
-    """No procedure matches: say so, suggest the closest ones, offer the hotline."""
+    """No procedure matches: say so, suggest the closest ones (each name once, long ones
+    shortened), offer the hotline."""
     lines = [f"Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp với «{query[:80]}»."]
-    if suggestions:
+    names = list(dict.fromkeys(shortened_name(n.strip().rstrip(".")) for n in suggestions))
+    if names:
         lines.append("Các thủ tục gần nhất:")
-        lines += [f"- {name}" for name in suggestions]
+        lines += [f"- {name}" for name in names]
     lines.append(hotline_sentence(profile))
     return _join(*lines)
 

@@ -563,3 +563,15 @@ def test_no_response_of_the_domain_writes_a_web_address_out() -> None:
     ]
     assert texts and all("http" not in render.link_labels(t) for t in texts)
     assert any(render.inline_links(t) for t in texts)  # the account guide's last step
+
+
+def test_not_found_lists_each_close_name_once_and_shortened() -> None:
+    long_name = (
+        "Hỗ trợ tư vấn, công nghệ cho doanh nghiệp nhỏ và vừa, hỗ trợ phát triển nguồn nhân "
+        "lực, hỗ trợ doanh nghiệp nhỏ và vừa khởi nghiệp sáng tạo và tham gia cụm liên kết ngành"
+    )
+    voucher = "Thủ tục đề xuất tham gia chương trình hỗ trợ voucher"
+    text = render.not_found("bán dẫn", [long_name, f"{voucher}.", voucher], current_profile())
+    listed = [line[2:] for line in text.splitlines() if line.startswith("- ")]
+    assert listed == [render.shortened_name(long_name), voucher]
+    assert all(len(name) <= render.LONG_NAME_CHARS + 1 for name in listed)
