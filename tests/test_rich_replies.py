@@ -503,6 +503,41 @@ def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, pla
     ]
 
 
+@pytest.mark.servers
+def test_an_online_answer_gives_the_portals_as_link_buttons_on_zalo_and_messenger(
+    channel_servers,  # noqa: ANN001
+    platforms,  # noqa: ANN001
+) -> None:
+    fake_zalo, fake_messenger = platforms
+    question = "cấp lại thẻ căn cước nộp online được không"
+    portal = current_profile().portal_url
+    user = uuid.uuid4().hex[:12]
+    body, headers = zalo_event(user, question, f"msg-{uuid.uuid4()}")
+    assert post(f"{channel_servers.url}/webhooks/zalo/webhook", body, headers)[0] == 200
+    wait_for_turns(channel_servers, zalo.conversation_id(user), 1)
+    sent = fake_zalo.messages_to(user)
+    for message in sent:
+        check_zalo_message(message)
+        assert "http" not in message["text"]
+    buttons = [
+        b for m in sent for b in m.get("attachment", {}).get("payload", {}).get("buttons", [])
+    ]
+    opened = [b["payload"]["url"] for b in buttons if b["type"] == "oa.open.url"]
+    assert portal in opened and len(opened) == len(set(opened))
+    assert [b["title"] for b in buttons][-2:] == ["👍 Hữu ích", "👎 Chưa đúng"]
+
+    psid = str(uuid.uuid4().int % 10**15)
+    body, headers = messenger_delivery([[text_event(psid, question, f"mid.{uuid.uuid4()}")]])
+    assert post(f"{channel_servers.url}/webhooks/messenger/webhook", body, headers)[0] == 200
+    wait_for_turns(channel_servers, messenger.conversation_id(psid), 1)
+    messages = [r["message"] for r in fake_messenger.requests_to(psid)]
+    for message in messages:
+        check_messenger_message(message)
+        assert "http" not in message.get("text", "")
+    assert messenger_links(messages) == opened
+    assert messages[-1]["attachment"]["payload"]["template_type"] == "generic"
+
+
 def test_the_record_page_named_as_the_submission_page_when_it_is_one() -> None:
     procedure = knowledge().procedure("1.014064")
     assert procedure.portal_url == procedure.source_url
