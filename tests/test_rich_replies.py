@@ -610,3 +610,9 @@ def test_not_found_lists_each_close_name_once_and_shortened() -> None:
     listed = [line[2:] for line in text.splitlines() if line.startswith("- ")]
     assert listed == [render.shortened_name(long_name), voucher]
     assert all(len(name) <= render.LONG_NAME_CHARS + 1 for name in listed)
+
+
+def test_a_question_not_understood_offers_staff() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    (rephrase,) = domain["responses"]["utter_ask_rephrase"]
+    assert rephrase["buttons"] == [replies.HUMAN]
