@@ -254,6 +254,17 @@ async def test_typed_feedback_counts_only_right_after_an_answer() -> None:
     assert thumbs[0]["response"] == "utter_unreadable" and events == []
 
 
+async def test_typed_feedback_after_a_slow_dossier_answer_is_stored_as_its_type() -> None:
+    answer = replies.new_answer(None, ["delay"])
+    history = answer_turn("nộp 2 tuần chưa thấy gì", answer, "action_answer_delay")
+    messages, events = await run(
+        ActionStoreFeedback(), sdk_tracker("chưa đúng", "deny", history, sender="fb-delay")
+    )
+    assert "còn thiếu điều gì" in messages[-1]["text"]
+    stored = store().get(slot(events, "pending_feedback"))
+    assert stored.answer_id == answer.answer_id and stored.answer_type == "delay"
+
+
 @pytest.mark.parametrize(
     "text,rating",
     [("sai rồi", "down"), ("chưa đúng ạ", "down"), ("👎", "down"), ("👍👍", "up")]
