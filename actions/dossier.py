@@ -9,15 +9,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CONFIDENT, knowledge, profile, ranked
+from actions.replies import HUMAN, feedback_buttons, new_answer
 from actions.understanding import Message
 from knowledge import render
 from knowledge.query import search_query
 
-STAFF_BUTTON = {"title": "Gặp cán bộ", "payload": "/request_human"}
-
 
 class ActionAnswerStatus(Action):
-    """Where is my dossier: how to look it up with its receipt code, and the offer of staff."""
+    """Where is my dossier: how to look it up with its receipt code, the offer of staff and the
+    👍 / 👎 controls."""
 
     def name(self) -> Text:
         return "action_answer_status"
@@ -26,15 +26,17 @@ class ActionAnswerStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         has_code = bool(Message.latest(tracker).values("receipt_code"))
+        answer = new_answer(None, ["status"])
         dispatcher.utter_message(
-            text=render.dossier_status(profile(), has_code), buttons=[STAFF_BUTTON]
+            text=render.dossier_status(profile(), has_code),
+            buttons=[HUMAN, *feedback_buttons(answer)],
         )
-        return [SlotSet("last_answer", {"code": None, "aspects": ["status"]})]
+        return [SlotSet("last_answer", answer.as_slot())]
 
 
 class ActionAnswerDelay(Action):
     """A dossier taking long: its time limit when the procedure is known, how to follow up,
-    and the offer of staff."""
+    the offer of staff and the 👍 / 👎 controls."""
 
     def name(self) -> Text:
         return "action_answer_delay"
@@ -50,13 +52,14 @@ class ActionAnswerDelay(Action):
             else tracker.get_slot("procedure_code")
         )
         procedure = knowledge().procedure(code) if code else None
-        dispatcher.utter_message(
-            text=render.processing_delay(profile(), procedure), buttons=[STAFF_BUTTON]
-        )
         # The reply gives the time limit when the record has one: the answer says so.
         timed = procedure is not None and any(render.processing_time(c) for c in procedure.channels)
-        aspects = ["delay", "processing_time"] if timed else ["delay"]
-        events: List[EventType] = [SlotSet("last_answer", {"code": code, "aspects": aspects})]
+        answer = new_answer(code, ["delay", "processing_time"] if timed else ["delay"])
+        dispatcher.utter_message(
+            text=render.processing_delay(profile(), procedure),
+            buttons=[HUMAN, *feedback_buttons(answer)],
+        )
+        events: List[EventType] = [SlotSet("last_answer", answer.as_slot())]
         if procedure is not None:
             events.append(SlotSet("procedure_code", procedure.code))
         return events

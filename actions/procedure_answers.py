@@ -335,7 +335,7 @@ class ActionAskChosenOption(Action):
         subject = ""
         if choice.kind == KIND_CASE and choice.code:
             procedure = knowledge().procedure(choice.code)
-            subject = render.called(procedure, capital=False) if procedure else ""
+            subject = render.titled(procedure, capital=False) if procedure else ""
         aspects = list(tracker.get_slot("pending_aspects") or choice.aspects)
         titles = [o.title for o in choice.options]
         dispatcher.utter_message(

@@ -1,12 +1,14 @@
 """Vietnamese answer texts built from knowledge-base records. Plain text, every channel shows it,
 with one mark-up: an inline link ``[label](address)`` (``inline_link``), which the web widget
-draws as a link and the other channels write out (``plain_links``)."""
+draws as a link and the messaging channels turn into a link button under the text, keeping the
+label in it (``inline_links``, ``link_labels``); ``plain_links`` writes the address out for
+staff pages. No address is ever written raw into an answer."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from knowledge.fees import FeeGroup, FeeItem, method_groups, read_groups
@@ -52,6 +54,8 @@ NO_ONLINE_DATA = (
 NATIONAL_PORTAL = "Cổng Dịch vụ công quốc gia"
 INLINE_LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()]+)\)")
 LONG_NAME_CHARS = 80  # a longer official name is shortened in headings
+ELLIPSIS = "…"
+FULL_NAME_LEAD = "Tên đầy đủ của thủ tục: "
 VNEID_LOGIN = (
     "Để nộp trực tuyến, anh/chị đăng nhập Cổng Dịch vụ công bằng tài khoản định danh điện tử "
     "VNeID mức độ 2."
@@ -63,6 +67,36 @@ def called(procedure: Procedure, capital: bool = True) -> str:
     if procedure.name.lower().startswith("thủ tục"):
         return f"«{procedure.name}»"
     return f"{'Thủ tục' if capital else 'thủ tục'} «{procedure.name}»"
+
+
+def titled(procedure: Procedure, capital: bool = True) -> str:
+    """The procedure as an answer names it: ``called``, with its short name, cut at a phrase
+    boundary, when the official name is long (``full_name_line`` gives that one once)."""
+    if len(procedure.name) <= LONG_NAME_CHARS:
+        return called(procedure, capital)
+    short = shortened_name(procedure.short_name or procedure.name)
+    if short.lower().startswith("thủ tục"):
+        return f"«{short}»"
+    return f"{'Thủ tục' if capital else 'thủ tục'} «{short}»"
+
+
+def shortened_name(name: str, limit: int = LONG_NAME_CHARS) -> str:
+    """``name`` within about ``limit`` characters: cut after a clause, else a word, with "…"."""
+    if len(name) <= limit:
+        return name
+    for separator in ("; ", ", ", " ("):
+        position = name.rfind(separator, 0, limit)
+        if position > limit // 2:
+            return name[:position] + ELLIPSIS
+    position = name.rfind(" ", 0, limit)
+    return name[: position if position > 0 else limit] + ELLIPSIS
+
+
+def full_name_line(procedure: Procedure) -> Optional[str]:
+    """The official name in full, once in an answer whose headings shorten it."""
+    if len(procedure.name) <= LONG_NAME_CHARS:
+        return None
+    return f"{FULL_NAME_LEAD}{procedure.name.rstrip('.')}."
 
 
 def money(amount: int) -> str:
@@ -120,8 +154,31 @@ def inline_link(label: str, url: Optional[str]) -> str:
 
 
 def plain_links(text: str) -> str:
-    """``text`` with its inline links written out, for channels without them: ``label (url)``."""
+    """``text`` with its inline links written out (staff pages): ``label (url)``."""
     return INLINE_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
+
+
+def link_labels(text: str) -> str:
+    """``text`` with its inline links' labels only (their addresses go on link buttons)."""
+    return INLINE_LINK.sub(lambda m: m.group(1), text)
+
+
+def inline_links(text: str) -> List[Tuple[str, str]]:
+    """The ``(label, url)`` of each inline link of ``text``, in order."""
+    return [(m.group(1), m.group(2)) for m in INLINE_LINK.finditer(text)]
+
+
+def record_page_link(procedure: Procedure) -> str:
+    """The procedure's official record page, as an inline link."""
+    return inline_link("trang thủ tục trên Cổng Dịch vụ công quốc gia", procedure.source_url)
+
+
+def submission_page_link(procedure: Procedure) -> str:
+    """Where to submit online, as an inline link: the record page itself when it is the
+    submission page, so the citizen knows the record's link is where to go."""
+    if procedure.portal_url == procedure.source_url:
+        return record_page_link(procedure)
+    return inline_link("trang nộp hồ sơ", procedure.portal_url)
 
 
 def _missing(procedure: Procedure, *topics: str) -> List[str]:
@@ -150,9 +207,10 @@ def portal_details(procedure: Procedure) -> str:
         lines.append(f"- Đối tượng thực hiện: {', '.join(procedure.subjects)}")
     record_page = procedure.source_url.rstrip("/") != "https://dichvucong.gov.vn"
     where = "" if record_page else f" (tra cứu theo mã {procedure.code})"
+    portal = inline_link(NATIONAL_PORTAL, procedure.source_url)
     lines.append(
         "Hiện tôi mới có tên và mã của thủ tục này. Giấy tờ cần nộp, cách nộp, thời hạn, "
-        f"phí và lệ phí có trên Cổng Dịch vụ công quốc gia{where}: {procedure.source_url}"
+        f"phí và lệ phí có trên {portal}{where}."
     )
     return _join(*lines, source_line(procedure))
 
@@ -169,30 +227,23 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
     case = case or (procedure.cases[0] if procedure.cases else None)
     if case is None or not case.documents:
         return _join(
-            f"Dữ liệu chính thức chưa có danh sách giấy tờ của {called(procedure, capital=False)}.",
-            f"Anh/chị xem chi tiết tại: {procedure.source_url}",
+            f"Dữ liệu chính thức chưa có danh sách giấy tờ của {titled(procedure, capital=False)}.",
+            f"Anh/chị xem chi tiết tại {record_page_link(procedure)}.",
+            full_name_line(procedure),
             source_line(procedure),
         )
-    heading = f"Hồ sơ cần chuẩn bị cho {_named_in_title(procedure)}"
+    heading = f"Hồ sơ cần chuẩn bị cho {titled(procedure, capital=False)}"
     if len(procedure.cases) > 1:
         heading += f", trường hợp: {case.name}"
     lines = [heading + ":"]
     for number_, document in enumerate(case.documents, start=1):
         lines.append(f"{number_}. {_document_line(document)}")
-    if len(procedure.name) > LONG_NAME_CHARS:
-        lines.append(f"Tên đầy đủ của thủ tục: {procedure.name.rstrip('.')}.")
     return _join(
         "\n".join(lines),
+        full_name_line(procedure),
         *_missing(procedure, "giấy tờ", "hồ sơ"),
         source_line(procedure),
     )
-
-
-def _named_in_title(procedure: Procedure) -> str:
-    """The procedure as a heading names it: its short name when the official one is long."""
-    if len(procedure.name) > LONG_NAME_CHARS:
-        return f"thủ tục «{procedure.short_name}»"
-    return called(procedure, capital=False)
 
 
 def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
@@ -217,7 +268,7 @@ def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
 def case_question(procedure: Procedure) -> str:
     """Asks which case applies."""
     return (
-        f"{called(procedure)} có giấy tờ khác nhau theo từng trường hợp. "
+        f"{titled(procedure)} có giấy tờ khác nhau theo từng trường hợp. "
         "Anh/chị thuộc trường hợp nào?"
     )
 
@@ -231,18 +282,21 @@ def online_meaning(procedure: Procedure) -> str:
 
 def online(procedure: Procedure, profile: ProvinceProfile) -> str:
     """Whether and how the procedure can be done online."""
-    lines = [f"{called(procedure)} {online_meaning(procedure)}"]
+    lines = [f"{titled(procedure)} {online_meaning(procedure)}"]
     if procedure.online_level != "khong":
         lines.append(VNEID_LOGIN)
         if procedure.portal_url:
-            lines.append(
-                f"Nộp trực tuyến tại: {inline_link('trang nộp hồ sơ', procedure.portal_url)}"
-            )
+            lines.append(f"Nộp trực tuyến tại: {submission_page_link(procedure)}")
         if profile.portal_url:
             lines.append(inline_link(f"Cổng dịch vụ công {profile.name}", profile.portal_url))
         if profile.one_stop_url:
             lines.append(inline_link(f"Hệ thống một cửa {profile.name}", profile.one_stop_url))
-    return _join(*lines, *_missing(procedure, "trực tuyến"), source_line(procedure))
+    return _join(
+        *lines,
+        full_name_line(procedure),
+        *_missing(procedure, "trực tuyến"),
+        source_line(procedure),
+    )
 
 
 def fees(
@@ -260,24 +314,28 @@ def fees(
     on = answer_date(today)
     profile = profile or current_profile()
     methods = [m for m in METHODS if any(c.method == m for c in procedure.channels)]
-    lines = [f"Phí, lệ phí {called(procedure, capital=False)}:"]
+    lines = [f"Phí, lệ phí {titled(procedure, capital=False)}:"]
     for group in groups:
         lines += _fee_group_lines(group, methods, profile, on, procedure.source_url)
-    return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
+    return _join(
+        *lines, full_name_line(procedure), *_missing(procedure, "phí"), source_line(procedure)
+    )
 
 
 def _channel_fees(procedure: Procedure) -> str:
     rows = [(METHOD_NAMES[c.method], fee(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
-    lines = [f"Phí, lệ phí {called(procedure, capital=False)}:"] + known
+    lines = [f"Phí, lệ phí {titled(procedure, capital=False)}:"] + known
     if unknown:
         lines.append(
             f"Dữ liệu chính thức chưa ghi phí, lệ phí khi nộp {', '.join(unknown).lower()}."
         )
     if not rows:
-        lines = [f"Dữ liệu chính thức chưa ghi phí, lệ phí của {called(procedure, capital=False)}."]
-    return _join(*lines, *_missing(procedure, "phí"), source_line(procedure))
+        lines = [f"Dữ liệu chính thức chưa ghi phí, lệ phí của {titled(procedure, capital=False)}."]
+    return _join(
+        *lines, full_name_line(procedure), *_missing(procedure, "phí"), source_line(procedure)
+    )
 
 
 FEE_METHOD_WORDS = {"online": "trực tuyến", "direct": "trực tiếp", "postal": "qua bưu chính"}
@@ -340,6 +398,14 @@ def _fee_item_line(item: FeeItem, on: dt.date) -> str:
     return f"- {item.label}: {value}{until}"
 
 
+def _page_name(url: str) -> str:
+    """What a link to ``url`` opens, in a few words."""
+    host = urlsplit(url).hostname or ""
+    if host.endswith("dichvucong.gov.vn"):
+        return f"trang trên {NATIONAL_PORTAL}"
+    return "văn bản quy định mức thu"
+
+
 def _recently_ended(item: FeeItem, on: dt.date) -> bool:
     return item.valid_until is not None and 0 < (on - item.valid_until).days <= ENDED_NOTE_DAYS
 
@@ -366,7 +432,8 @@ def _fee_notes(group: FeeGroup, on: dt.date, record: str) -> List[str]:
             " anh/chị vui lòng kiểm tra lại khi nộp hồ sơ."
         )
     elif source.url and source.url != record:
-        lines.append(f"Nguồn mức thu: {source.url} (kiểm tra ngày {source.checked:%d/%m/%Y}).")
+        page = inline_link(_page_name(source.url), source.url)
+        lines.append(f"Nguồn mức thu: {page} (kiểm tra ngày {source.checked:%d/%m/%Y}).")
     return lines
 
 
@@ -377,7 +444,7 @@ def times(
     when one is chosen), else per submission channel; with the note on the times, if any."""
     if details_on_portal(procedure):
         return portal_details(procedure)
-    name = called(procedure, capital=False)
+    name = titled(procedure, capital=False)
     by_case = _case_time_rows(procedure, case)
     if by_case:
         lines = [f"Thời hạn giải quyết {name} tùy trường hợp:"] + by_case
@@ -385,7 +452,12 @@ def times(
         lines = _channel_time_lines(procedure)
     if procedure.time_note:
         lines.append(procedure.time_note)
-    return _join(*lines, *_missing(procedure, "thời hạn", "thời gian"), source_line(procedure))
+    return _join(
+        *lines,
+        full_name_line(procedure),
+        *_missing(procedure, "thời hạn", "thời gian"),
+        source_line(procedure),
+    )
 
 
 def _case_time_rows(procedure: Procedure, case: Optional[Case]) -> List[str]:
@@ -403,30 +475,35 @@ def _channel_time_lines(procedure: Procedure) -> List[str]:
     rows = [(METHOD_NAMES[c.method], processing_time(c)) for c in procedure.channels]
     known = [f"- {method}: {value}" for method, value in rows if value]
     unknown = [method for method, value in rows if not value]
-    lines = [f"Thời hạn giải quyết {called(procedure, capital=False)}:"] + known
+    lines = [f"Thời hạn giải quyết {titled(procedure, capital=False)}:"] + known
     if unknown:
         lines.append(f"Dữ liệu chính thức chưa ghi thời hạn khi nộp {', '.join(unknown).lower()}.")
     if not rows:
-        name = called(procedure, capital=False)
+        name = titled(procedure, capital=False)
         lines = [f"Dữ liệu chính thức chưa ghi thời hạn giải quyết của {name}."]
     return lines
 
 
 def agency(procedure: Procedure, profile: ProvinceProfile) -> str:
     """Who handles the procedure and where to submit."""
-    lines = [f"{called(procedure)}:"]
+    lines = [f"{titled(procedure)}:"]
     if procedure.levels:
         lines.append(f"- Cấp thực hiện: {', '.join(procedure.levels)}")
     lines.append(f"- Cơ quan thực hiện: {procedure.agency or 'dữ liệu chính thức chưa ghi'}")
     if procedure.where_to_submit:
         lines.append(f"- Nơi nộp: {procedure.where_to_submit}")
     if any(c.method == "online" for c in procedure.channels) and procedure.portal_url:
-        lines.append(f"- Nộp trực tuyến: {inline_link('trang nộp hồ sơ', procedure.portal_url)}")
+        lines.append(f"- Nộp trực tuyến: {submission_page_link(procedure)}")
     if "Cấp tỉnh" in procedure.levels and profile.one_stop_centres:
         centre = profile.one_stop_centres[0]
         lines.append(f"Tại {profile.name}: {centre.name}, {centre.address}.")
         lines.append(office_hours_sentence(profile))
-    return _join(*lines, *_missing(procedure, "cơ quan", "nơi nộp"), source_line(procedure))
+    return _join(
+        *lines,
+        full_name_line(procedure),
+        *_missing(procedure, "cơ quan", "nơi nộp"),
+        source_line(procedure),
+    )
 
 
 def overview(procedure: Procedure) -> str:
@@ -459,11 +536,13 @@ def candidates_question(names: Sequence[str]) -> str:
 
 
 def not_found(query: str, suggestions: Sequence[str], profile: ProvinceProfile) -> str:
-    """No procedure matches: say so, suggest the closest ones, offer the hotline."""
+    """No procedure matches: say so, suggest the closest ones (each name once, long ones
+    shortened), offer the hotline."""
     lines = [f"Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp với «{query[:80]}»."]
-    if suggestions:
+    names = list(dict.fromkeys(shortened_name(n.strip().rstrip(".")) for n in suggestions))
+    if names:
         lines.append("Các thủ tục gần nhất:")
-        lines += [f"- {name}" for name in suggestions]
+        lines += [f"- {name}" for name in names]
     lines.append(hotline_sentence(profile))
     return _join(*lines)
 
@@ -539,18 +618,18 @@ def documents_common_part(procedure: Procedure) -> str:
     """For documents that differ by case: what every case needs, then that the rest depends on
     the case (the case is asked next)."""
     common = common_documents(procedure)
-    name = called(procedure, capital=False)
+    name = titled(procedure, capital=False)
     if not common:
         return f"Giấy tờ của {name} khác nhau theo từng trường hợp."
     lines = [f"Hồ sơ {name} trong mọi trường hợp đều có:"]
     lines += [f"{i}. {_document_line(d)}" for i, d in enumerate(common, start=1)]
     lines.append("Ngoài ra, mỗi trường hợp cần thêm giấy tờ riêng.")
-    return _join(*lines, *_missing(procedure, "giấy tờ", "hồ sơ"))
+    return _join(*lines, full_name_line(procedure), *_missing(procedure, "giấy tờ", "hồ sơ"))
 
 
 def eligibility(procedure: Procedure, profile: ProvinceProfile) -> str:
     """Whether / who: the official record's subjects, conditions and where to submit."""
-    lines = [f"Về đối tượng và điều kiện của {called(procedure, capital=False)}:"]
+    lines = [f"Về đối tượng và điều kiện của {titled(procedure, capital=False)}:"]
     subjects = list(procedure.subjects or [])
     if subjects:
         lines.append(f"- Đối tượng thực hiện: {', '.join(subjects)}.")
@@ -561,10 +640,10 @@ def eligibility(procedure: Procedure, profile: ProvinceProfile) -> str:
     if not subjects and not procedure.conditions:
         lines.append(
             "Dữ liệu chính thức không ghi yêu cầu, điều kiện riêng cho thủ tục này. "
-            f"Anh/chị xem chi tiết tại: {procedure.source_url}"
+            f"Anh/chị xem chi tiết tại {record_page_link(procedure)}."
         )
         lines.append(hotline_sentence(profile))
-    return _join(*lines, source_line(procedure))
+    return _join(*lines, full_name_line(procedure), source_line(procedure))
 
 
 def without_source(text: str, procedure: Procedure) -> str:
@@ -574,9 +653,12 @@ def without_source(text: str, procedure: Procedure) -> str:
 
 
 def combined(procedure: Procedure, parts: Sequence[str]) -> str:
-    """Several aspects' answers of one procedure in one message, the source line once."""
+    """Several aspects' answers of one procedure in one message, the full name (when the
+    headings shorten it) and the source line once."""
+    name = full_name_line(procedure)
     bodies = [without_source(part, procedure) for part in parts]
-    return "\n\n".join(bodies) + "\n" + source_line(procedure)
+    bodies = ["\n".join(ln for ln in body.split("\n") if ln != name) for body in bodies]
+    return "\n\n".join(bodies) + "\n" + _join(name, source_line(procedure))
 
 
 def choice_question(kind: str, subject: str, titles: Sequence[str], aspects: Sequence[str]) -> str:
@@ -621,10 +703,10 @@ def dossier_status(profile: ProvinceProfile, has_code: bool) -> str:
     )
     lines = [
         "Tôi chưa tra cứu được hồ sơ của từng người. " f"{code} để tra cứu tình trạng hồ sơ:",
-        f"- Cổng Dịch vụ công quốc gia: {profile.national_portal_url} (mục «Tra cứu hồ sơ»);",
+        f"- {inline_link(NATIONAL_PORTAL, profile.national_portal_url)} (mục «Tra cứu hồ sơ»);",
     ]
     if profile.portal_url:
-        lines.append(f"- Cổng dịch vụ công {profile.name}: {profile.portal_url}.")
+        lines.append(f"- {inline_link(f'Cổng dịch vụ công {profile.name}', profile.portal_url)}.")
     lines.append(
         "Nếu đã quá ngày hẹn trả mà chưa có kết quả, anh/chị liên hệ bộ phận một cửa nơi đã nộp "
         'hồ sơ (số điện thoại có trên giấy hẹn) hoặc nhắn "gặp cán bộ" để được hỗ trợ.'
@@ -644,12 +726,13 @@ def processing_delay(profile: ProvinceProfile, procedure: Optional[Procedure]) -
         ]
         if limits:
             lines.append(
-                f"Thời hạn giải quyết {called(procedure, capital=False)}: {'; '.join(limits)}."
+                f"Thời hạn giải quyết {titled(procedure, capital=False)}: {'; '.join(limits)}."
             )
     lines.append(
         "Anh/chị xem ngày hẹn trả trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và tra cứu "
-        "tình trạng hồ sơ bằng mã hồ sơ trên Cổng Dịch vụ công quốc gia "
-        f"({profile.national_portal_url}, mục «Tra cứu hồ sơ»). Quá ngày hẹn mà chưa có kết "
+        "tình trạng hồ sơ bằng mã hồ sơ trên "
+        f"{inline_link(NATIONAL_PORTAL, profile.national_portal_url)} (mục «Tra cứu hồ sơ»). "
+        "Quá ngày hẹn mà chưa có kết "
         "quả, anh/chị liên hệ bộ phận một cửa nơi đã nộp hồ sơ, hoặc gặp cán bộ hỗ trợ."
     )
     lines.append(hotline_sentence(profile))

@@ -20,6 +20,7 @@ from actions.procedure_answers import (
     ActionAskChosenOption,
     ValidateChoiceForm,
 )
+from bot.feedback.answers import AnswerRef, feedback_payload
 from tests.trackers import make_tracker
 
 BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
@@ -344,7 +345,10 @@ async def test_a_dossier_status_question_explains_the_look_up_and_offers_staff()
     assert "Tra cứu hồ sơ" in text_of(messages) and "mã hồ sơ vừa nhắn" in text_of(messages)
     assert "000.00.12.H17" not in text_of(messages)
     assert messages[0]["buttons"][0]["payload"] == "/request_human"
-    assert slot(events, "last_answer") == {"code": None, "aspects": ["status"]}
+    answer = slot(events, "last_answer")
+    assert answer["code"] is None and answer["aspects"] == ["status"] and answer["id"]
+    ratings = [b["payload"] for b in messages[0]["buttons"][1:]]
+    assert ratings == [feedback_payload(r, AnswerRef.from_slot(answer)) for r in ("up", "down")]
 
 
 async def test_a_slow_dossier_gets_the_time_limit_and_the_offer_of_staff() -> None:
@@ -355,6 +359,7 @@ async def test_a_slow_dossier_gets_the_time_limit_and_the_offer_of_staff() -> No
     assert "chờ lâu" in answer and "sang tên" in answer and "ngày làm việc" in answer
     assert slot(events, "last_answer")["aspects"] == ["delay", "processing_time"]
     assert messages[0]["buttons"][0]["payload"] == "/request_human"
+    assert [b["title"] for b in messages[0]["buttons"][1:]] == ["👍 Hữu ích", "👎 Chưa đúng"]
 
 
 async def test_without_live_handoff_a_person_means_the_hotline(

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from bot.channels import messenger, zalo
-from bot.channels.shaping import FEEDBACK_QUESTION, MORE_CHOICES
+from bot.channels.shaping import OVERFLOW_TEXTS
 from tests.platforms import (
     messenger_delivery,
     post,
@@ -65,7 +65,7 @@ def ask_zalo(servers, fake, question: str) -> Answer:  # noqa: ANN001
     buttons = [
         b for m in messages if "attachment" in m for b in m["attachment"]["payload"]["buttons"]
     ]
-    texts = [m["text"] for m in messages if m["text"] not in (MORE_CHOICES, FEEDBACK_QUESTION)]
+    texts = [m["text"] for m in messages if m["text"] not in OVERFLOW_TEXTS]
     targets = [b["payload"]["url"] if b["type"] == "oa.open.url" else b["payload"] for b in buttons]
     return "\n".join(texts), [b["title"] for b in buttons], [does(t) for t in targets]
 
@@ -77,10 +77,12 @@ def ask_messenger(servers, fake, question: str) -> Answer:  # noqa: ANN001
     wait_for_turns(servers, messenger.conversation_id(psid), 1)
     messages = [r["message"] for r in fake.requests_to(psid)]
     links = [b for m in messages for b in _template(m).get("buttons", [])]
+    cards = [c for m in messages for c in _template(m).get("elements", [])]
     quick = [q for m in messages for q in m.get("quick_replies", [])]
-    texts = [m.get("text") or _template(m)["text"] for m in messages]
-    titles = [b["title"] for b in links + quick]
-    return "\n".join(texts), titles, [b["url"] for b in links] + [does(q["payload"]) for q in quick]
+    texts = [m.get("text") or _template(m).get("text", "") for m in messages]
+    titles = [b["title"] for b in links] + [c["title"] for c in cards] + [q["title"] for q in quick]
+    pages = [b["url"] for b in links] + [c["buttons"][0]["url"] for c in cards]
+    return "\n".join(t for t in texts if t), titles, pages + [does(q["payload"]) for q in quick]
 
 
 def _template(message: Dict[str, Any]) -> Dict[str, Any]:
@@ -93,6 +95,7 @@ def _template(message: Dict[str, Any]) -> Dict[str, Any]:
         "đăng ký thường trú mất bao lâu",
         "le phi dang ky ket hon bao nhieu",
         "dang ky khai sinh can giay to gi",
+        "cấp lại thẻ căn cước nộp online được không",
     ],
 )
 def test_same_question_same_answer_on_every_channel(channel_servers, platforms, question) -> None:  # noqa: ANN001

@@ -57,7 +57,11 @@ def seed_answers(folder: Path, database: str) -> None:
         answer = AnswerRef(f"ans{number}", MARRIAGE, ("documents",))
         question = f"đăng ký kết hôn cần giấy tờ gì, số của tôi 091234567{number}"
         conversations[sender] = answered(
-            question, "Hồ sơ cần chuẩn bị…", answer.answer_id, MARRIAGE, "documents"
+            question,
+            "Hồ sơ cần chuẩn bị… [Tờ khai](https://dichvucong.gov.vn/mau/tk.docx)",
+            answer.answer_id,
+            MARRIAGE,
+            "documents",
         )
         feedback_id = feedback.record(sender, "socketio", answer, rating, question)
         if rating == "down":
@@ -185,7 +189,11 @@ def test_the_supervisor_page_shows_coloured_indicators(setup, browser) -> None: 
         assert "0912345670" not in page.inner_text("main") and "•••670" in worst.inner_text()
         worst.get_by_role("button", name="Xem hội thoại").first.click()
         page.wait_for_selector("#disliked .transcript .message.bot")
-        assert "Hồ sơ cần chuẩn bị" in worst.locator(".transcript").first.inner_text()
+        transcript = worst.locator(".transcript").first
+        assert "Hồ sơ cần chuẩn bị… Tờ khai" in transcript.inner_text()  # as the citizen read it
+        assert "https://" not in transcript.inner_text()
+        form = transcript.get_by_role("link", name="Tờ khai")
+        assert form.get_attribute("href") == "https://dichvucong.gov.vn/mau/tk.docx"
         unanswered = page.locator("#unanswered")
         assert "cho hỏi làm sổ hồng bao lâu" in unanswered.inner_text()
         assert "Không tìm thấy thủ tục" in unanswered.inner_text()

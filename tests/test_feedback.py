@@ -254,6 +254,17 @@ async def test_typed_feedback_counts_only_right_after_an_answer() -> None:
     assert thumbs[0]["response"] == "utter_unreadable" and events == []
 
 
+async def test_typed_feedback_after_a_slow_dossier_answer_is_stored_as_its_type() -> None:
+    answer = replies.new_answer(None, ["delay"])
+    history = answer_turn("nộp 2 tuần chưa thấy gì", answer, "action_answer_delay")
+    messages, events = await run(
+        ActionStoreFeedback(), sdk_tracker("chưa đúng", "deny", history, sender="fb-delay")
+    )
+    assert "còn thiếu điều gì" in messages[-1]["text"]
+    stored = store().get(slot(events, "pending_feedback"))
+    assert stored.answer_id == answer.answer_id and stored.answer_type == "delay"
+
+
 @pytest.mark.parametrize(
     "text,rating",
     [("sai rồi", "down"), ("chưa đúng ạ", "down"), ("👎", "down"), ("👍👍", "up")]
@@ -345,7 +356,7 @@ def test_a_conversation_reads_masked_with_buttons_named(tmp_path: Path) -> None:
     messages = conversation_events.transcript(url, "web-9", dt.datetime.utcnow())
     assert [m["who"] for m in messages] == ["user", "bot", "user"]
     assert messages[0]["text"] == "lệ phí khai sinh, số •••678"
-    assert messages[1]["text"] == "Phí: mẫu (https://x.vn/m.doc)"
+    assert messages[1]["text"] == "Phí: [mẫu](https://x.vn/m.doc)"  # drawn as a link
     assert messages[2]["text"] == "[Bấm nút] Chưa đúng"
     assert (
         conversation_events.transcript(

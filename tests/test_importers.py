@@ -325,7 +325,7 @@ async def test_the_bot_answers_a_catalogue_only_procedure_with_the_portal_link(
     assert "- Cơ quan thực hiện: Sở Khoa học và Công nghệ" in answer
     assert "Hiện tôi mới có tên và mã của thủ tục này" in answer
     link = portal_record_url(CATALOGUE_SEMICONDUCTOR["id"])
-    assert f"phí và lệ phí có trên Cổng Dịch vụ công quốc gia: {link}" in answer
+    assert f"phí và lệ phí có trên [Cổng Dịch vụ công quốc gia]({link})." in answer
 
 
 @pytest.mark.parametrize(

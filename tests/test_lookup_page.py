@@ -60,6 +60,10 @@ def test_type_see_results_and_open_a_record(console: str, browser) -> None:  # n
         assert_readable(page, page.locator("#record .badge"), "record badges")
         assert_readable(page, page.locator("#record th, #record td:not(:empty)"), "record table")
         assert_readable(page, source, "record source link")
+        assert "https://" not in record  # links say what they open, the address is in them
+        notes = page.locator("#record details.data-notes")  # the curators' notes, folded
+        assert notes.count() == 1 and notes.get_attribute("open") is None
+        assert "isFullProcess" not in record
         assert_readable(page, page.locator("#console-nav a, #logout"), "navigation")
         shot(page, "lookup-record")
 
@@ -99,5 +103,13 @@ def test_results_and_record_are_readable_on_a_phone(console: str, browser) -> No
         expect(page.locator("#record h2")).to_be_in_viewport()  # scrolled to, under the results
         shot(page, "lookup-record-phone", full_page=False)
         assert_readable(page, page.locator("#record h2, #record h3"), "phone record headings")
+        # the channels' table stacks its rows, each value named, instead of squeezing 4 columns
+        table = page.locator("#record table").first
+        assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")
+        cell = page.locator("#record td").first
+        assert cell.evaluate("td => getComputedStyle(td, '::before').content") == '"Hình thức: "'
+        assert_readable(page, page.locator("#record td:not(:empty)"), "phone record table")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(page, "lookup-record-phone-full")
     finally:
         context.close()

@@ -10,30 +10,45 @@ reproduces it; https://developers.facebook.com/docs/messenger-platform/send-mess
   {"buttons": [...]}}``, at most 5 buttons, title <= 100 characters; ``oa.open.url`` with
   ``payload: {"url"}``; ``oa.query.hide`` with a string payload <= 1000 characters; text <= 2000.
 - Messenger Send API: a button template (``template_type: button``, text <= 640, 1-3 buttons,
-  ``web_url`` buttons with ``url`` and a title <= 20); quick replies (<= 13, ``content_type:
-  text``, title <= 20, payload <= 1000) on a text or an attachment; text <= 2000.
+  ``web_url`` buttons with ``url`` and a title <= 20); a generic template (``template_type:
+  generic``, 1-10 elements, each a ``title`` <= 80 and at least one more property: ``subtitle``
+  <= 80, ``default_action`` a URL button without title, 1-3 buttons;
+  .../send-messages/template/generic); quick replies (<= 13, ``content_type: text``, title
+  <= 20, payload <= 1000) on a text or an attachment; text <= 2000.
 """
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+import yaml
 from rasa.core.channels.channel import CollectingOutputChannel
 
 from actions import replies
 from actions.context import knowledge
 from bot.channels import messenger, zalo
 from bot.channels.rest import RestOutput
-from bot.channels.shaping import FEEDBACK_QUESTION, buttons_of, split_text
+from bot.channels.shaping import (
+    FEEDBACK_QUESTION,
+    MORE_AND_FEEDBACK,
+    MORE_LINKS,
+    Button,
+    button_groups,
+    buttons_of,
+    split_text,
+)
 from bot.channels.widget import widget_message
 from bot.feedback.answers import is_feedback_payload
 from knowledge import render
-from knowledge.models import Case, Document
+from knowledge.models import Case, Document, Procedure
+from knowledge.profile import current_profile
 from tests.platforms import messenger_delivery, post, text_event, wait_for_turns, zalo_event
 
 MARRIAGE = "1.000894"
+ROOT = Path(__file__).resolve().parent.parent
 ZALO_TYPES = {"oa.open.url", "oa.query.hide"}
 
 
@@ -74,17 +89,47 @@ def check_messenger_message(message: Dict[str, Any]) -> None:
         template = message["attachment"]
         assert template["type"] == "template"
         payload = template["payload"]
-        assert payload["template_type"] == "button" and 0 < len(payload["text"]) <= 640
-        assert 1 <= len(payload["buttons"]) <= 3
-        for button in payload["buttons"]:
-            assert set(button) == {"type", "url", "title"} and button["type"] == "web_url"
-            assert button["url"].startswith("https://") and 0 < len(button["title"]) <= 20
+        assert payload["template_type"] in {"button", "generic"}
+        if payload["template_type"] == "button":
+            assert 0 < len(payload["text"]) <= 640
+            check_url_buttons(payload["buttons"])
+        else:
+            assert set(payload) == {"template_type", "elements"}
+            assert 1 <= len(payload["elements"]) <= 10
+            for card in payload["elements"]:
+                assert set(card) <= {"title", "subtitle", "default_action", "buttons"}
+                assert 0 < len(card["title"]) <= 80 and len(card) >= 2
+                assert len(card.get("subtitle", "")) <= 80
+                action = card.get("default_action", {"type": "web_url", "url": "https://x"})
+                assert action["type"] == "web_url" and action["url"].startswith("https://")
+                assert "title" not in action
+                check_url_buttons(
+                    card.get("buttons", [{"type": "web_url", "url": "https://x", "title": "x"}])
+                )
     quick = message.get("quick_replies", [])
     assert len(quick) <= 13
     for reply in quick:
         assert set(reply) == {"content_type", "title", "payload"}
         assert reply["content_type"] == "text" and 0 < len(reply["title"]) <= 20
         assert 0 < len(reply["payload"]) <= 1000
+
+
+def check_url_buttons(buttons: List[Dict[str, Any]]) -> None:
+    """1-3 Messenger URL buttons."""
+    assert 1 <= len(buttons) <= 3
+    for button in buttons:
+        assert set(button) == {"type", "url", "title"} and button["type"] == "web_url"
+        assert button["url"].startswith("https://") and 0 < len(button["title"]) <= 20
+
+
+def messenger_links(messages: List[Dict[str, Any]]) -> List[str]:
+    """The pages the links of Messenger messages open, in order."""
+    found = []
+    for message in messages:
+        payload = message.get("attachment", {}).get("payload", {})
+        found += [b["url"] for b in payload.get("buttons", [])]
+        found += [card["buttons"][0]["url"] for card in payload.get("elements", [])]
+    return found
 
 
 # --- the contract -----------------------------------------------------------------------
@@ -151,6 +196,62 @@ def test_zalo_long_answer_is_split_and_the_buttons_go_with_its_end() -> None:
     assert "attachment" not in parts[0] and "attachment" in parts[-2]
 
 
+def test_zalo_inline_links_are_open_url_buttons_and_the_feedback_pair_stays_together() -> None:
+    text = (
+        "Nộp trực tuyến tại: [trang nộp hồ sơ](https://dichvucong.gov.vn/nop)\n"
+        "[Cổng dịch vụ công Thành phố Đà Nẵng](https://dichvucong.danang.gov.vn)\n"
+        "[Hệ thống một cửa Thành phố Đà Nẵng](https://motcua.danang.gov.vn)"
+    )
+    parts = [zalo.message_body(r) for r in zalo.ZaloOutput(None).plan(text, answer_buttons())]
+    for message in parts:
+        check_zalo_message(message)
+        assert "http" not in message["text"]
+    assert parts[0]["text"].splitlines() == [
+        "Nộp trực tuyến tại: trang nộp hồ sơ",
+        "Cổng dịch vụ công Thành phố Đà Nẵng",
+        "Hệ thống một cửa Thành phố Đà Nẵng",
+    ]
+    buttons = [b for m in parts for b in m["attachment"]["payload"]["buttons"]]
+    opened = [b["payload"]["url"] for b in buttons if b["type"] == "oa.open.url"]
+    assert opened == [
+        knowledge().procedure(MARRIAGE).source_url,
+        "https://dichvucong.gov.vn/nop",
+        "https://dichvucong.danang.gov.vn",
+        "https://motcua.danang.gov.vn",
+    ]
+    assert [b["title"] for b in buttons][1:4] == [
+        "trang nộp hồ sơ",
+        "Cổng dịch vụ công Thành phố Đà Nẵng",
+        "Hệ thống một cửa Thành phố Đà Nẵng",
+    ]
+    last = parts[-1]["attachment"]["payload"]["buttons"]
+    assert parts[-1]["text"] == FEEDBACK_QUESTION
+    assert [b["title"] for b in last][-2:] == ["👍 Hữu ích", "👎 Chưa đúng"]
+    assert len(buttons) == 3 + len(answer_buttons())  # nothing lost
+
+
+def test_zalo_follow_up_message_says_what_its_buttons_are_for() -> None:
+    text = "Xem [Cổng dịch vụ công Thành phố Đà Nẵng](https://dichvucong.danang.gov.vn)"
+    parts = zalo.ZaloOutput(None).plan(text, answer_buttons())
+    assert [len(p.buttons) for p in parts] == [5, 4]
+    assert [b.kind for b in parts[1].buttons] == ["reply", "human", "feedback", "feedback"]
+    assert parts[1].text == MORE_AND_FEEDBACK
+    links = [{"title": f"Trang {i}", "url": f"https://a.gov.vn/{i}"} for i in range(7)]
+    assert [p.text for p in zalo.ZaloOutput(None).plan("Các trang:", links)] == [
+        "Các trang:",
+        MORE_LINKS,
+    ]
+
+
+def test_button_groups_fill_messages_in_order_without_splitting_the_feedback_pair() -> None:
+    shown = buttons_of(answer_buttons())  # link, 4 follow-ups, staff, 👍, 👎
+    extra = [Button("link", f"Trang {i}", url=f"https://a.gov.vn/{i}") for i in range(4)]
+    groups = button_groups(extra + shown, 5)
+    assert [len(g) for g in groups] == [5, 5, 2]
+    assert [b.kind for b in groups[-1]] == ["feedback", "feedback"]
+    assert [b for g in groups for b in g] == extra + shown
+
+
 # --- Messenger ------------------------------------------------------------------------------
 
 
@@ -184,41 +285,96 @@ def test_messenger_long_answer_keeps_the_template_text_within_640_characters() -
     assert all("quick_replies" not in m for m in parts[:-1])
 
 
-def test_messenger_extra_links_are_written_out_and_extra_choices_dropped_feedback_first() -> None:
+def test_messenger_more_links_than_a_template_holds_become_cards_after_the_text() -> None:
     links = [{"title": f"Trang {i}", "url": f"https://dichvucong.gov.vn/{i}"} for i in range(4)]
     choices = [{"title": f"Chọn {i}", "payload": f"/choose_{i}"} for i in range(12)]
     feedback = [b for b in answer_buttons() if b.get("payload", "").startswith("/feedback")]
     parts = [messenger.message_body(r) for r in messenger.plan("Chọn:", links + choices + feedback)]
     for message in parts:
         check_messenger_message(message)
-    template = parts[-1]["attachment"]["payload"]
-    assert [b["title"] for b in template["buttons"]] == ["Trang 0", "Trang 1", "Trang 2"]
-    assert "Trang 3: https://dichvucong.gov.vn/3" in template["text"]
+    assert parts[0] == {"text": "Chọn:"}
+    cards = parts[-1]["attachment"]["payload"]["elements"]
+    assert [c["title"] for c in cards] == ["Trang 0", "Trang 1", "Trang 2", "Trang 3"]
+    assert cards[3]["subtitle"] == "dichvucong.gov.vn"
+    assert messenger_links(parts) == [link["url"] for link in links]
     titles = [q["title"] for q in parts[-1]["quick_replies"]]
     assert len(titles) == 13 and titles[-1] == "👍 Hữu ích"
 
 
-def test_messenger_long_choice_titles_are_listed_and_numbered() -> None:
+def test_messenger_inline_links_are_buttons_and_long_titles_cards_not_addresses() -> None:
+    text = (
+        "Nộp trực tuyến tại: [trang nộp hồ sơ](https://dichvucong.gov.vn/nop)\n"
+        "[Cổng dịch vụ công Thành phố Đà Nẵng](https://dichvucong.danang.gov.vn)"
+    )
+    record = [{"title": "Xem chi tiết thủ tục", "url": "https://dichvucong.gov.vn/nop"}]
+    short = [messenger.message_body(r) for r in messenger.plan(text.split("\n")[0], record)]
+    assert short == [
+        {
+            "attachment": {
+                "type": "template",
+                "payload": {
+                    "template_type": "button",
+                    "text": "Nộp trực tuyến tại: trang nộp hồ sơ",
+                    "buttons": [
+                        {
+                            "type": "web_url",
+                            "url": "https://dichvucong.gov.vn/nop",
+                            "title": "Xem chi tiết thủ tục",
+                        }
+                    ],
+                },
+            }
+        }
+    ]
+    parts = [messenger.message_body(r) for r in messenger.plan(text, record + answer_buttons()[1:])]
+    for message in parts:
+        check_messenger_message(message)
+        assert "http" not in message.get("text", "")
+    assert parts[0]["text"].endswith("Cổng dịch vụ công Thành phố Đà Nẵng")
+    cards = parts[1]["attachment"]["payload"]["elements"]
+    assert [c["title"] for c in cards] == [
+        "Xem chi tiết thủ tục",
+        "Cổng dịch vụ công Thành phố Đà Nẵng",
+    ]
+    assert parts[1]["quick_replies"][-1]["title"] == "👎 Chưa đúng"
+
+
+def test_messenger_long_choice_titles_are_listed_and_numbered_once() -> None:
     cases = [{"title": f"Trường hợp số {i} có tên rất dài", "payload": f"/c{i}"} for i in range(3)]
     (part,) = [messenger.message_body(r) for r in messenger.plan("Trường hợp nào?", cases)]
     check_messenger_message(part)
     assert "1. Trường hợp số 0 có tên rất dài" in part["text"]
     assert part["quick_replies"][0]["title"].startswith("1. ")
+    question = render.choice_question("case", "thủ tục X", [c["title"] for c in cases], [])
+    (part,) = [messenger.message_body(r) for r in messenger.plan(question, cases)]
+    assert part["text"] == question  # the question numbers them already
+    assert [q["title"][:3] for q in part["quick_replies"]] == ["1. ", "2. ", "3. "]
 
 
 # --- REST and the widget --------------------------------------------------------------------
 
 
-async def test_rest_buttons_say_what_they_are_and_links_are_written_out() -> None:
+async def test_rest_buttons_say_what_they_are_and_inline_links_are_link_buttons() -> None:
     output = RestOutput()
     await output.send_text_with_buttons(
         "me", "Tờ khai: [mẫu TK1](https://dichvucong.gov.vn/tk1.docx)", answer_buttons()
     )
-    (message,) = output.messages
-    assert message["text"] == "Tờ khai: mẫu TK1 (https://dichvucong.gov.vn/tk1.docx)"
-    kinds = [b["type"] for b in message["buttons"]]
-    assert kinds == ["web_url"] + ["postback"] * 5 + ["feedback"] * 2
-    assert message["buttons"][0]["url"].startswith("https://dichvucong.gov.vn/")
+    # Rasa passes the rest of the response on, an empty "buttons" included
+    await output.send_text_message("me", "Xem [Cổng DVC](https://dichvucong.gov.vn)", buttons=[])
+    first, second = output.messages
+    assert first["text"] == "Tờ khai: mẫu TK1"
+    kinds = [b["type"] for b in first["buttons"]]
+    assert kinds == ["web_url"] * 2 + ["postback"] * 5 + ["feedback"] * 2
+    assert first["buttons"][0]["url"] == knowledge().procedure(MARRIAGE).source_url
+    assert first["buttons"][1] == {
+        "type": "web_url",
+        "title": "mẫu TK1",
+        "url": "https://dichvucong.gov.vn/tk1.docx",
+    }
+    assert second["text"] == "Xem Cổng DVC"
+    assert second["buttons"] == [
+        {"type": "web_url", "title": "Cổng DVC", "url": "https://dichvucong.gov.vn"}
+    ]
     assert isinstance(output, CollectingOutputChannel)
 
 
@@ -263,16 +419,50 @@ def test_documents_are_numbered_one_a_line_with_the_form_as_a_download_link() ->
     assert "](" not in render.documents(procedure, case)
 
 
-def test_a_long_official_name_is_shortened_in_the_heading_and_given_once_in_full() -> None:
-    long_named = next(
+def long_named_procedure() -> Procedure:
+    return next(
         p
         for code in ("2.000815", "2.000884", "1.013831")
         if (p := knowledge().procedure(code)) and len(p.name) > render.LONG_NAME_CHARS
     )
+
+
+def test_a_long_official_name_is_shortened_in_the_heading_and_given_once_in_full() -> None:
+    long_named = long_named_procedure()
     text = render.documents(long_named, long_named.cases[0])
     heading = text.splitlines()[0]
     assert f"«{long_named.short_name}»" in heading and long_named.name not in heading
     assert text.count(long_named.name) == 1
+
+
+def test_every_answer_about_a_long_named_procedure_heads_with_its_short_name() -> None:
+    long_named, profile = long_named_procedure(), current_profile()
+    answers = [
+        render.fees(long_named, profile),
+        render.times(long_named),
+        render.online(long_named, profile),
+        render.agency(long_named, profile),
+        render.eligibility(long_named, profile),
+    ]
+    for text in answers:
+        heading = text.splitlines()[0]
+        assert f"«{long_named.short_name}»" in heading and long_named.name not in heading
+        assert text.count(long_named.name) == 1, text
+    both = render.combined(long_named, answers[:2])
+    assert both.count(long_named.name) == 1
+    assert both.splitlines()[-2] == render.full_name_line(long_named)
+
+
+def test_a_long_short_name_is_cut_after_a_clause() -> None:
+    name = (
+        "Giải quyết khiếu nại lần đầu cấp Cục, Sư đoàn, Học viện Quân y, Bộ chỉ huy quân sự "
+        "cấp tỉnh, Bộ Tư lệnh thành phố Hồ Chí Minh, và cấp tương đương"
+    )
+    assert render.shortened_name(name) == (
+        "Giải quyết khiếu nại lần đầu cấp Cục, Sư đoàn, Học viện Quân y…"
+    )
+    assert render.shortened_name("Đăng ký khai sinh") == "Đăng ký khai sinh"
+    assert len(render.shortened_name("x" * 200)) <= render.LONG_NAME_CHARS + 1
 
 
 # --- end to end, against the fake platforms ------------------------------------------------
@@ -294,6 +484,7 @@ def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, pla
         for b in m.get("attachment", {}).get("payload", {}).get("buttons", [])
     ]
     assert types[0] == "oa.open.url" and types.count("oa.query.hide") == 7
+    assert all("http" not in m["text"] for m in sent)
 
     psid = str(uuid.uuid4().int % 10**15)
     body, headers = messenger_delivery(
@@ -304,8 +495,124 @@ def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, pla
     messages = [r["message"] for r in fake_messenger.requests_to(psid)]
     for message in messages:
         check_messenger_message(message)
-    assert messages[-1]["attachment"]["payload"]["buttons"][0]["type"] == "web_url"
+    assert messenger_links(messages)[0].startswith("https://dichvucong.gov.vn/")
+    assert all("http" not in m.get("text", "") for m in messages)
     assert [q["title"] for q in messages[-1]["quick_replies"]][-2:] == [
         "👍 Hữu ích",
         "👎 Chưa đúng",
     ]
+
+
+@pytest.mark.servers
+def test_an_online_answer_gives_the_portals_as_link_buttons_on_zalo_and_messenger(
+    channel_servers,  # noqa: ANN001
+    platforms,  # noqa: ANN001
+) -> None:
+    fake_zalo, fake_messenger = platforms
+    question = "cấp lại thẻ căn cước nộp online được không"
+    portal = current_profile().portal_url
+    user = uuid.uuid4().hex[:12]
+    body, headers = zalo_event(user, question, f"msg-{uuid.uuid4()}")
+    assert post(f"{channel_servers.url}/webhooks/zalo/webhook", body, headers)[0] == 200
+    wait_for_turns(channel_servers, zalo.conversation_id(user), 1)
+    sent = fake_zalo.messages_to(user)
+    for message in sent:
+        check_zalo_message(message)
+        assert "http" not in message["text"]
+    buttons = [
+        b for m in sent for b in m.get("attachment", {}).get("payload", {}).get("buttons", [])
+    ]
+    opened = [b["payload"]["url"] for b in buttons if b["type"] == "oa.open.url"]
+    assert portal in opened and len(opened) == len(set(opened))
+    assert [b["title"] for b in buttons][-2:] == ["👍 Hữu ích", "👎 Chưa đúng"]
+
+    psid = str(uuid.uuid4().int % 10**15)
+    body, headers = messenger_delivery([[text_event(psid, question, f"mid.{uuid.uuid4()}")]])
+    assert post(f"{channel_servers.url}/webhooks/messenger/webhook", body, headers)[0] == 200
+    wait_for_turns(channel_servers, messenger.conversation_id(psid), 1)
+    messages = [r["message"] for r in fake_messenger.requests_to(psid)]
+    for message in messages:
+        check_messenger_message(message)
+        assert "http" not in message.get("text", "")
+    assert messenger_links(messages) == opened
+    assert messages[-1]["attachment"]["payload"]["template_type"] == "generic"
+
+
+def test_the_record_page_named_as_the_submission_page_when_it_is_one() -> None:
+    procedure = knowledge().procedure("1.014064")
+    assert procedure.portal_url == procedure.source_url
+    online = render.online(procedure, current_profile())
+    link = f"[trang thủ tục trên Cổng Dịch vụ công quốc gia]({procedure.source_url})"
+    assert f"Nộp trực tuyến tại: {link}" in online
+
+
+def test_no_answer_writes_a_web_address_out_in_its_text() -> None:
+    """Addresses go in inline links only (buttons on the messaging channels, links on the
+    widget): what a citizen reads has names, never long addresses."""
+    profile = current_profile()
+    base = knowledge()
+    procedures = [base.procedure(code) for code in (MARRIAGE, "1.004222", "1.014064")]
+    procedures.append(
+        Procedure(
+            code="1.000094",
+            name="Đăng ký kết hôn có yếu tố nước ngoài",
+            short_name="Kết hôn có yếu tố nước ngoài",
+            levels=["Cấp xã"],
+            subjects=[],
+            missing=[],
+            online_level="chua_ro",
+            source_url=replies.PORTAL_HOME,
+            checked=procedures[0].checked,
+            origin="snapshot",
+        )
+    )
+    texts = [render.dossier_status(profile, True), render.hotline(profile)]
+    texts.append(render.processing_delay(profile, procedures[0]))
+    for procedure in procedures:
+        texts += [
+            render.documents(procedure),
+            render.online(procedure, profile),
+            render.fees(procedure, profile),
+            render.times(procedure),
+            render.agency(procedure, profile),
+            render.overview(procedure),
+            render.eligibility(procedure, profile),
+        ]
+    for text in texts:
+        assert "http" not in render.link_labels(text), text
+    assert any(render.inline_links(text) for text in texts)
+
+
+def test_the_fee_source_link_says_which_site_it_opens() -> None:
+    text = render.fees(knowledge().procedure(MARRIAGE), current_profile())
+    (line,) = [line for line in text.splitlines() if line.startswith("Nguồn mức thu:")]
+    ((label, url),) = render.inline_links(line)
+    assert url.startswith("https://dichvucong.gov.vn/")
+    assert label == "trang trên Cổng Dịch vụ công quốc gia"
+
+
+def test_no_response_of_the_domain_writes_a_web_address_out() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    texts = [
+        v["text"] for variants in domain["responses"].values() for v in variants if "text" in v
+    ]
+    assert texts and all("http" not in render.link_labels(t) for t in texts)
+    assert any(render.inline_links(t) for t in texts)  # the account guide's last step
+
+
+def test_not_found_lists_each_close_name_once_and_shortened() -> None:
+    long_name = (
+        "Hỗ trợ tư vấn, công nghệ cho doanh nghiệp nhỏ và vừa, hỗ trợ phát triển nguồn nhân "
+        "lực, hỗ trợ doanh nghiệp nhỏ và vừa khởi nghiệp sáng tạo và tham gia cụm liên kết ngành"
+    )
+    voucher = "Thủ tục đề xuất tham gia chương trình hỗ trợ voucher"
+    text = render.not_found("bán dẫn", [long_name, f"{voucher}.", voucher], current_profile())
+    listed = [line[2:] for line in text.splitlines() if line.startswith("- ")]
+    assert listed == [render.shortened_name(long_name), voucher]
+    assert all(len(name) <= render.LONG_NAME_CHARS + 1 for name in listed)
+
+
+def test_a_question_not_understood_offers_staff() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    (rephrase,) = domain["responses"]["utter_ask_rephrase"]
+    assert rephrase["buttons"] == [replies.HUMAN]

@@ -27,7 +27,12 @@ def test_ask_and_click_a_button(servers, browser) -> None:  # noqa: ANN001
             ".buttons a.link[href^='https://dichvucong.gov.vn/thu-tuc-hanh-chinh/']"
         )
         assert links.count() >= 1 and links.first.get_attribute("target") == "_blank"
-        assert page.locator(".buttons button.feedback").count() >= 2
+        feedback = page.locator(".buttons button.feedback")
+        assert feedback.count() >= 2
+        # drawn icons and words, not emoji (a computer without an emoji font shows boxes)
+        assert feedback.first.locator("svg").count() == 1
+        assert feedback.all_inner_texts()[-2:] == ["Hữu ích", "Chưa đúng"]
+        assert "https://" not in page.inner_text("#log")
         assert_readable(page, page.locator(".msg.bot"), "try-it page answers")
         assert_readable(
             page, page.locator(".buttons a.link, .buttons button"), "try-it page buttons"

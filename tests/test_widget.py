@@ -22,6 +22,14 @@ PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 800}
 LOG_TEXT = "document.querySelector('[data-tthc-widget]').shadowRoot.querySelector('.log').innerText"
 WAIT = 60_000
+PLACEHOLDER_FITS = """() => {
+  const input = document.querySelector('[data-tthc-widget]').shadowRoot.querySelector('input');
+  const style = getComputedStyle(input);
+  const pen = document.createElement('canvas').getContext('2d');
+  pen.font = style.font;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return pen.measureText(input.placeholder).width <= room;
+}"""
 
 
 def wait_for_log(page, text: str) -> None:  # noqa: ANN001
@@ -189,6 +197,7 @@ def test_an_answer_shows_link_buttons_choices_and_feedback(
         assert feedback.get_by_role("button").all_inner_texts() == ["Hữu ích", "Chưa đúng"]
         assert_answer_readable(page, f"widget {name}")
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        assert page.evaluate(PLACEHOLDER_FITS), "the question field's hint is cut"
         shot(page, f"widget-answer-{name}")
     finally:
         context.close()

@@ -19,7 +19,9 @@ Contract relied on (https://developers.facebook.com/docs/messenger-platform):
   13 quick replies (``content_type: text``, title up to 20 characters, payload up to 1000; the
   payload comes back in ``message.quick_reply.payload``); ``sender_action: typing_on``.
 - send-messages/template/button and send-messages/buttons/url: a button template (text up to
-  640 characters) with 1-3 ``web_url`` buttons (title up to 20 characters), for links.
+  640 characters) with 1-3 ``web_url`` buttons (title up to 20 characters), for links;
+  send-messages/template/generic: up to 10 cards (title and subtitle up to 80 characters, a
+  ``default_action`` and up to 3 buttons), for more links or longer titles.
 - send-messages/message-tags: a person's reply after the 24-hour window is sent with
   ``messaging_type: MESSAGE_TAG`` and ``tag: HUMAN_AGENT`` (allowed for 7 days).
 - error-codes: ``{"error": {"code", "error_subcode", "message"}}``; 190 invalid token;
@@ -40,6 +42,7 @@ import logging
 import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text, Tuple
+from urllib.parse import urlsplit
 
 import aiohttp
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -50,14 +53,16 @@ from sanic.response import HTTPResponse
 from bot.channels.ids import encodable, valid_id
 from bot.channels.shaping import (
     MORE_CHOICES,
+    Button,
     Limits,
     Reply,
     ShapedOutput,
     buttons_of,
     fit_titles,
-    plain_links,
+    shorten,
     split_text,
     usable,
+    with_inline_links,
 )
 from bot.channels.webhooks import (
     PlatformApi,
@@ -76,6 +81,9 @@ DEFAULT_API_URL = "https://graph.facebook.com/v25.0"
 LIMITS = Limits(text_chars=2000, buttons=13, title_chars=20, payload_chars=1000)
 TEMPLATE_BUTTONS = 3
 TEMPLATE_TEXT_CHARS = 640
+CARDS = 10  # elements of a generic template
+CARD_TITLE_CHARS = 80
+OPEN_TITLE = "Mở trang"
 CONVERSATION_PREFIX = "messenger-"
 HUMAN_AGENT = "HUMAN_AGENT"
 RETRIED_ERRORS = frozenset({1, 2, 4, 17, 32, 613})
@@ -207,21 +215,17 @@ def _error_parts(error: Any) -> Tuple[Optional[int], Optional[int], str]:
 def plan(text: str, raw_buttons: Sequence[Dict[str, Any]]) -> List[Reply]:
     """The messages for one bot message on Messenger.
 
-    Links become URL buttons of a button template (at most 3, titles up to 20 characters, the
-    template's text up to 640 characters; further links are written out in the text). The
-    other buttons become quick replies on the last message (at most 13: quick replies of an
-    earlier message vanish when the next one arrives, so there is no follow-up message of
-    choices; beyond 13 the last ones in the channels' order are left out, feedback first).
-    The text is cut at 2000 characters, and the part the template carries at 640.
+    Links (the message's own and its inline links, ``with_inline_links``) become URL buttons of
+    a button template when they fit one (at most 3, titles up to 20 characters; the template's
+    text up to 640); otherwise the text is sent as such and the links follow as the cards of a
+    generic template (10 a message, ``link_cards``). The other buttons become quick replies on
+    the last message (at most 13: quick replies of an earlier message vanish when the next one
+    arrives, so there is no follow-up message of choices; beyond 13 the last ones in the
+    channels' order are left out, feedback first). The text is cut at 2000 characters.
     """
-    buttons = usable(buttons_of(raw_buttons), LIMITS)
+    text, buttons = with_inline_links(text, usable(buttons_of(raw_buttons), LIMITS))
     links = [b for b in buttons if b.is_link]
     quick = [b for b in buttons if not b.is_link]
-    text = plain_links(text)
-    if len(links) > TEMPLATE_BUTTONS:
-        spelled = "\n".join(f"{b.title}: {b.url}" for b in links[TEMPLATE_BUTTONS:])
-        text = f"{text}\n{spelled}" if text else spelled
-        links = links[:TEMPLATE_BUTTONS]
     if len(quick) > LIMITS.buttons:
         logger.warning(
             "Messenger shows %d quick replies; %d left out",
@@ -229,41 +233,59 @@ def plan(text: str, raw_buttons: Sequence[Dict[str, Any]]) -> List[Reply]:
             len(quick) - LIMITS.buttons,
         )
         quick = quick[: LIMITS.buttons]
-    text, fitted = fit_titles(text, links + quick, LIMITS)
-    parts = split_text(text, LIMITS.text_chars) or ([MORE_CHOICES] if fitted else [])
-    if links:
-        parts[-1:] = split_text(parts[-1], TEMPLATE_TEXT_CHARS)
-    replies = [Reply(part) for part in parts]
+    if len(links) <= TEMPLATE_BUTTONS and all(len(b.title) <= LIMITS.title_chars for b in links):
+        text, fitted = fit_titles(text, links + quick, LIMITS)
+        parts = split_text(text, LIMITS.text_chars) or ([MORE_CHOICES] if fitted else [])
+        if links:
+            parts[-1:] = split_text(parts[-1], TEMPLATE_TEXT_CHARS)
+        replies = [Reply(part) for part in parts]
+    else:
+        text, fitted = fit_titles(text, quick, LIMITS)
+        replies = [Reply(part) for part in split_text(text, LIMITS.text_chars)]
+        replies += [Reply("", links[i : i + CARDS]) for i in range(0, len(links), CARDS)]
     if replies:
-        replies[-1] = Reply(replies[-1].text, fitted)
+        last = replies[-1]
+        replies[-1] = Reply(last.text, [*last.buttons, *fitted])
     return replies
 
 
+def link_cards(links: Sequence[Button]) -> List[Dict[str, Any]]:
+    """The elements of a generic template, one card a link: its title (up to 80 characters),
+    the site as subtitle, a tap and a URL button opening the page."""
+    return [
+        {
+            "title": shorten(b.title, CARD_TITLE_CHARS),
+            "subtitle": shorten(urlsplit(b.url).hostname or "", CARD_TITLE_CHARS),
+            "default_action": {"type": "web_url", "url": b.url},
+            "buttons": [{"type": "web_url", "url": b.url, "title": OPEN_TITLE}],
+        }
+        for b in links
+    ]
+
+
 def message_body(reply: Reply) -> Dict[str, Any]:
-    """The ``message`` object of a Send API request: a text, or a button template when the
-    reply has links; its other buttons as quick replies.
+    """The ``message`` object of a Send API request: a text; a button template when the reply
+    has a text and links; a generic template of link cards when it has links alone; its other
+    buttons as quick replies.
 
     Formats: https://developers.facebook.com/docs/messenger-platform/send-messages/template/button
     (``template_type: button``, text up to 640 characters, 1-3 buttons; a URL button is
     ``{"type": "web_url", "url", "title"}``, title up to 20 characters:
-    https://developers.facebook.com/docs/messenger-platform/send-messages/buttons/url) and
+    https://developers.facebook.com/docs/messenger-platform/send-messages/buttons/url),
+    https://developers.facebook.com/docs/messenger-platform/send-messages/template/generic
+    (``template_type: generic``, up to 10 elements; an element's ``title`` and ``subtitle`` up
+    to 80 characters, ``default_action`` a URL button without title, up to 3 buttons) and
     https://developers.facebook.com/docs/messenger-platform/reference/buttons/quick-replies
     (up to 13, sent with a text or with an attachment).
     """
     links = [b for b in reply.buttons if b.is_link]
     quick = [b for b in reply.buttons if not b.is_link]
     body: Dict[str, Any]
-    if links:
-        body = {
-            "attachment": {
-                "type": "template",
-                "payload": {
-                    "template_type": "button",
-                    "text": reply.text,
-                    "buttons": [{"type": "web_url", "url": b.url, "title": b.title} for b in links],
-                },
-            }
-        }
+    if links and not reply.text:
+        body = _template({"template_type": "generic", "elements": link_cards(links)})
+    elif links:
+        buttons = [{"type": "web_url", "url": b.url, "title": b.title} for b in links]
+        body = _template({"template_type": "button", "text": reply.text, "buttons": buttons})
     else:
         body = {"text": reply.text}
     if quick:
@@ -271,6 +293,10 @@ def message_body(reply: Reply) -> Dict[str, Any]:
             {"content_type": "text", "title": b.title, "payload": b.payload} for b in quick
         ]
     return body
+
+
+def _template(payload: Dict[str, Any]) -> Dict[str, Any]:
+    return {"attachment": {"type": "template", "payload": payload}}
 
 
 class MessengerOutput(ShapedOutput):

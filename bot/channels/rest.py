@@ -9,11 +9,11 @@ Messages that reach a REST conversation outside a request (a staff member's repl
 question after a handoff) wait in an outbox: the next reply to that sender starts with them, and
 ``GET /webhooks/rest/outbox?sender=...`` collects them. The outbox lives in the Rasa process.
 
-Each reply is ``{"recipient_id", "text", "buttons"?}``; inline links are written out as
-``label (https://...)``, and every button has a ``type``: ``postback`` (send its ``payload`` as
-the next message), ``web_url`` (open its ``url``) or ``feedback`` (a 👍 / 👎 control: send its
-``payload``), in the order a client should keep them when it shows fewer
-(``bot.channels.shaping``).
+Each reply is ``{"recipient_id", "text", "buttons"?}``; an inline link keeps its label in the
+text and its address goes on a ``web_url`` button (``with_inline_links``). Every button has a
+``type``: ``postback`` (send its ``payload`` as the next message), ``web_url`` (open its
+``url``) or ``feedback`` (a 👍 / 👎 control: send its ``payload``), in the order a client should
+keep them when it shows fewer (``bot.channels.shaping``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sanic.response import HTTPResponse
 
 from bot.busy import busy_text
 from bot.channels.ids import MAX_ID_CHARS, encodable, valid_id
-from bot.channels.shaping import FEEDBACK, buttons_of, plain_links
+from bot.channels.shaping import FEEDBACK, buttons_of, with_inline_links
 from bot.rate_limited_log import RateLimitedLog
 from bot.tracker_store import run_turn_waiting_for_store
 
@@ -59,16 +59,18 @@ class Outbox:
         return list(self._waiting.pop(recipient_id, ()))
 
 
-def rest_buttons(raw_buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-    """Buttons as the REST channel returns them: each with its type, in the channels' order."""
+def rest_message(text: Text, raw_buttons: List[Dict[Text, Any]]) -> Dict[Text, Any]:
+    """The text and buttons of a reply as the REST channel returns them: each button with its
+    type, in the channels' order, the inline links among the links."""
+    text, buttons = with_inline_links(text, buttons_of(raw_buttons))
     shown: List[Dict[Text, Any]] = []
-    for button in buttons_of(raw_buttons):
+    for button in buttons:
         if button.is_link:
             shown.append({"type": "web_url", "title": button.title, "url": button.url})
         else:
             kind = "feedback" if button.kind == FEEDBACK else "postback"
             shown.append({"type": kind, "title": button.title, "payload": button.payload})
-    return shown
+    return {"text": text, "buttons": shown} if shown else {"text": text}
 
 
 class RestOutput(CollectingOutputChannel):
@@ -79,7 +81,7 @@ class RestOutput(CollectingOutputChannel):
         return "rest"
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await super().send_text_message(recipient_id, plain_links(text), **kwargs)
+        await self._persist_message(self._message(recipient_id, **rest_message(text, [])))
 
     async def send_text_with_buttons(
         self,
@@ -88,9 +90,7 @@ class RestOutput(CollectingOutputChannel):
         buttons: List[Dict[Text, Any]],
         **kwargs: Any,
     ) -> None:
-        await self._persist_message(
-            self._message(recipient_id, text=plain_links(text), buttons=rest_buttons(buttons))
-        )
+        await self._persist_message(self._message(recipient_id, **rest_message(text, buttons)))
 
 
 class OutboxOutput(RestOutput):

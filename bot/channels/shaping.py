@@ -9,17 +9,20 @@ What the actions send (``dispatcher.utter_message(text=..., buttons=[...])``):
   only; anything else is left out);
 - a button whose payload is ``/feedback{...}`` (``bot.feedback.answers``) is a 👍 / 👎 control;
 - a payload of ``/request_human`` is the "Gặp cán bộ" button;
-- in the text, ``[label](https://...)`` is an inline link (a form to download,
-  ``knowledge.render.inline_link``): the widget shows the label as a link, the other channels
-  show ``label (https://...)``.
+- in the text, ``[label](https://...)`` is an inline link (a form to download, a portal,
+  ``knowledge.render.inline_link``): the widget shows the label as a link; the messaging
+  channels keep the label in the text and give the link as a link button after the message's
+  own links (``with_inline_links``), once per address, so no long address is written out.
 
 When a channel shows fewer buttons than a message has, buttons are kept in this order: links
 (the official record first, as the actions send it), the follow-up quick replies, "Gặp cán bộ",
 feedback. Each channel's output applies its own limits (see zalo.py, messenger.py, widget.py,
-rest.py). Texts are cut at paragraph, then line, then word boundaries, so no word or link is
-broken. A payload is never shortened (Rasa must get back exactly what it sent), so a button whose
-payload is too long for the platform is left out and logged. When titles must be shortened, the
-full titles are listed, numbered, under the text and each button starts with its number.
+rest.py); buttons beyond a message's limit go to follow-up messages, the 👍 / 👎 pair never
+split (``fit``). Texts are cut at paragraph, then line, then word boundaries, so no word or link
+is broken. A payload is never shortened (Rasa must get back exactly what it sent), so a button
+whose payload is too long for the platform is left out and logged. When titles must be
+shortened, the full titles are listed, numbered, under the text and each button starts with its
+number.
 """
 
 from __future__ import annotations
@@ -32,12 +35,15 @@ from typing import Any, Dict, List, Sequence, Text
 from rasa.core.channels.channel import OutputChannel
 
 from bot.feedback.answers import is_feedback_payload
-from knowledge.render import plain_links
+from knowledge.render import inline_links, link_labels
 
 logger = logging.getLogger(__name__)
 
 MORE_CHOICES = "Các lựa chọn khác:"
+MORE_LINKS = "Các trang liên quan:"
 FEEDBACK_QUESTION = "Câu trả lời này có hữu ích với anh/chị không?"
+MORE_AND_FEEDBACK = "Anh/chị muốn hỏi thêm, hoặc cho biết câu trả lời này có hữu ích không?"
+OVERFLOW_TEXTS = frozenset({MORE_CHOICES, MORE_LINKS, FEEDBACK_QUESTION, MORE_AND_FEEDBACK})
 ELLIPSIS = "…"
 HUMAN_PAYLOAD = "/request_human"
 
@@ -105,6 +111,21 @@ def buttons_of(raw: Sequence[Dict[str, Any]]) -> List[Button]:
     return sorted(found, key=lambda b: KIND_ORDER.index(b.kind))
 
 
+def with_inline_links(text: str, buttons: Sequence[Button]) -> tuple[str, List[Button]]:
+    """``text`` with its inline links' labels only, and ``buttons`` with those links added as
+    link buttons after the message's own links; an address already on a button is not
+    repeated."""
+    own = [b for b in buttons if b.is_link]
+    seen = {b.url for b in own}
+    added = []
+    for label, url in inline_links(text):
+        if url not in seen:
+            seen.add(url)
+            added.append(Button(LINK, label, url=url))
+    others = [b for b in buttons if not b.is_link]
+    return link_labels(text), own + added + others
+
+
 def split_text(text: str, limit: int) -> List[str]:
     """``text`` in parts of at most ``limit`` characters, cut where a reader expects a break."""
     rest = text.strip()
@@ -145,11 +166,14 @@ def usable(buttons: Sequence[Button], limits: Limits) -> List[Button]:
 
 def fit_titles(text: str, buttons: List[Button], limits: Limits) -> tuple[str, List[Button]]:
     """Titles within the limit: a link's title is shortened; when a choice's title is too long,
-    the choices are listed, numbered, under the text and their buttons carry the numbers."""
+    the choices are listed, numbered, under the text (unless it lists them so already) and
+    their buttons carry the numbers."""
     choices = [b for b in buttons if not b.is_link and b.kind != FEEDBACK]
     if any(len(b.title) > limits.title_chars for b in choices):
-        listing = "\n".join(f"{i}. {b.title}" for i, b in enumerate(choices, start=1))
-        text = f"{text}\n{listing}" if text else listing
+        listed = [f"{i}. {b.title}" for i, b in enumerate(choices, start=1)]
+        if not set(listed) <= set(text.splitlines()):  # the question may number them already
+            listing = "\n".join(listed)
+            text = f"{text}\n{listing}" if text else listing
         numbered, number = [], 0
         for b in buttons:
             if b in choices:
@@ -164,11 +188,12 @@ def fit_titles(text: str, buttons: List[Button], limits: Limits) -> tuple[str, L
 
 def fit(text: str, raw_buttons: Sequence[Dict[str, Any]], limits: Limits) -> List[Reply]:
     """The messages that carry ``text`` and ``raw_buttons`` within ``limits``: the text in
-    parts, the first ``limits.buttons`` buttons (in the channels' order) under its last part,
-    and the rest in follow-up messages of ``limits.buttons`` each, so no choice is lost."""
-    text, buttons = fit_titles(plain_links(text), usable(buttons_of(raw_buttons), limits), limits)
+    parts, as many buttons (in the channels' order) as fit under its last part, and the rest
+    in follow-up messages, so no link or choice is lost."""
+    text, buttons = with_inline_links(text, buttons_of(raw_buttons))
+    text, buttons = fit_titles(text, usable(buttons, limits), limits)
     replies = [Reply(part) for part in split_text(text, limits.text_chars)]
-    groups = [buttons[i : i + limits.buttons] for i in range(0, len(buttons), limits.buttons)]
+    groups = button_groups(buttons, limits.buttons)
     if groups and not replies:
         replies = [Reply(MORE_CHOICES)]
     for number, group in enumerate(groups):
@@ -179,9 +204,30 @@ def fit(text: str, raw_buttons: Sequence[Dict[str, Any]], limits: Limits) -> Lis
     return replies
 
 
+def button_groups(buttons: Sequence[Button], size: int) -> List[List[Button]]:
+    """``buttons`` in messages of at most ``size``, in order; the feedback controls of an
+    answer stay together in one message (a 👍 without its 👎 would be a poll of one)."""
+    units: List[List[Button]] = []
+    for button in buttons:
+        if button.kind == FEEDBACK and units and units[-1][0].kind == FEEDBACK:
+            units[-1].append(button)
+        else:
+            units.append([button])
+    groups: List[List[Button]] = []
+    for unit in units:
+        if groups and len(groups[-1]) + len(unit) <= size:
+            groups[-1].extend(unit)
+        else:
+            groups += [unit[i : i + size] for i in range(0, len(unit), size)]
+    return groups
+
+
 def overflow_text(group: Sequence[Button]) -> str:
     """The text of a follow-up message that carries only buttons."""
-    return FEEDBACK_QUESTION if any(b.kind == FEEDBACK for b in group) else MORE_CHOICES
+    if any(b.kind == FEEDBACK for b in group):
+        asks = any(b.kind == REPLY for b in group)
+        return MORE_AND_FEEDBACK if asks else FEEDBACK_QUESTION
+    return MORE_LINKS if all(b.is_link for b in group) else MORE_CHOICES
 
 
 class ShapedOutput(OutputChannel):

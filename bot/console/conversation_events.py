@@ -41,7 +41,6 @@ from bot.feedback.answers import (
     UNANSWERED_RESPONSES,
 )
 from bot.privacy import redact
-from knowledge.render import plain_links
 
 EVENTS = Table(
     "events",
@@ -216,7 +215,7 @@ def _messages(rows: Iterator[Any]) -> Iterator[Dict[str, str]]:
         if row.type_name == "user" and text.startswith("/"):
             text = pressed(text)
         moment = _moment(row.timestamp).isoformat() + "Z"
-        yield {"who": row.type_name, "text": plain_links(redact(text)), "at": moment}
+        yield {"who": row.type_name, "text": redact(text), "at": moment}
 
 
 def pressed(payload: str) -> str:

@@ -31,12 +31,14 @@
     : "#b71c1c";
   const TEXT = {
     title: script.dataset.title || "Trợ lý thủ tục hành chính",
-    greeting: script.dataset.greeting || "Xin chào! Anh/chị cần hỏi về thủ tục hành chính nào?",
+    greeting:
+      script.dataset.greeting ||
+      "Xin chào! Anh/chị cần hỏi về thủ tục hành chính nào? Ví dụ: «đăng ký khai sinh cần giấy tờ gì?»",
     open: "Mở trợ lý thủ tục hành chính",
     openUnread: "Mở trợ lý thủ tục hành chính (có tin nhắn mới)",
     close: "Đóng cửa sổ trò chuyện",
     input: "Câu hỏi của anh/chị",
-    placeholder: "Ví dụ: đăng ký khai sinh cần giấy tờ gì?",
+    placeholder: "Nhập câu hỏi của anh/chị…", // short: a phone shows about 25 characters
     send: "Gửi",
     choices: "Các lựa chọn",
     links: "Liên kết",

@@ -1,10 +1,18 @@
 "use strict";
 // A procedure's full record as staff read it (the lookup page and the ticket page). Needs el()
-// from console.js. All data is shown with textContent; links only to https addresses.
+// from console.js. All data is shown with textContent; links only to https addresses, named by
+// what they open (the address itself is in the link, for copying), never written out.
+
+function siteName(url) {
+  const host = new URL(url).hostname;
+  if (host === "dichvucong.gov.vn" || host.endsWith(".dichvucong.gov.vn")) return "Cổng Dịch vụ công quốc gia";
+  return host;
+}
 
 function link(url, text) {
-  if (typeof url !== "string" || !url.startsWith("https://")) return el("span", text || url || "");
-  const anchor = el("a", text || url);
+  if (typeof url !== "string" || !url.startsWith("https://")) return el("span", text || "");
+  const anchor = el("a", `${text || siteName(url)} ↗`);
+  anchor.title = url;
   anchor.href = url;
   anchor.target = "_blank";
   anchor.rel = "noopener noreferrer";
@@ -53,6 +61,18 @@ function documentLine(doc) {
   return item;
 }
 
+// How the data was read and curated: notes in the curators' words (English), folded away so
+// that an operator reads the record itself first.
+function dataNotes(record) {
+  const notes = [...record.curation_notes];
+  if (record.online.basis) notes.unshift(`Mức trực tuyến theo dữ liệu: ${record.online.basis}`);
+  if (record.source.dataset) notes.unshift(`Tệp dữ liệu: ${record.source.dataset}`);
+  if (!notes.length) return [];
+  const fold = el("details", "", "data-notes");
+  fold.append(el("summary", "Ghi chú dữ liệu (dành cho người biên tập)"), bulletList(notes));
+  return [fold];
+}
+
 // Show a procedure's full record (GET /api/procedures/{code}) in the element `view`.
 function renderRecord(view, record) {
   view.replaceChildren();
@@ -60,38 +80,40 @@ function renderRecord(view, record) {
   const meta = [`Mã ${record.code}`, record.field, record.levels.join(", ")].filter(Boolean);
   view.append(el("p", meta.join(" · "), "meta"), badges(record));
   if (!record.details) {
-    const notice = el("p", "Hiện chỉ có tên và mã của thủ tục này. Giấy tờ, cách nộp, thời hạn, phí và lệ phí: xem trên Cổng Dịch vụ công quốc gia ", "notice");
-    notice.append(link(record.source.url));
+    const notice = el("p", "Hiện chỉ có tên và mã của thủ tục này. Giấy tờ, cách nộp, thời hạn, phí và lệ phí: xem trên ", "notice");
+    notice.append(link(record.source.url, "Cổng Dịch vụ công quốc gia"));
     view.append(notice);
   }
   const facts = el("dl");
   for (const [label, value] of [
     ["Cơ quan thực hiện", record.agency],
     ["Nơi nộp", record.where_to_submit],
-    ["Trực tuyến", `${record.online.label}${record.online.basis ? ` (${record.online.basis})` : ""}`],
+    ["Trực tuyến", record.online.label],
   ]) {
     if (value) facts.append(el("dt", label), el("dd", value));
   }
   if (record.online.portal_url) {
     const page = el("dd");
-    page.append(link(record.online.portal_url));
-    facts.append(el("dt", "Trang nộp hồ sơ"), page);
+    const same = record.online.portal_url === record.source.url;
+    page.append(link(record.online.portal_url, same ? "Trang thủ tục (nộp trực tuyến tại đây)" : "Trang nộp hồ sơ"));
+    facts.append(el("dt", "Nộp trực tuyến"), page);
   }
   view.append(facts);
 
   if (record.channels.length) {
     const table = el("table");
     const head = el("tr");
-    for (const name of ["Hình thức", "Thời hạn", "Phí, lệ phí", "Ghi chú"]) head.append(el("th", name));
+    const columns = ["Hình thức", "Thời hạn", "Phí, lệ phí", "Ghi chú"];
+    for (const name of columns) head.append(el("th", name));
     table.append(head);
     for (const channel of record.channels) {
       const row = el("tr");
-      row.append(
-        el("td", channel.method_label),
-        el("td", channel.time || "Chưa ghi"),
-        el("td", channel.fee || "Chưa ghi"),
-        el("td", channel.note || ""),
-      );
+      const cells = [channel.method_label, channel.time || "Chưa ghi", channel.fee || "Chưa ghi", channel.note || ""];
+      for (const [index, value] of cells.entries()) {
+        const cell = el("td", value);
+        cell.dataset.label = columns[index]; // named on a phone, where the rows stack
+        row.append(cell);
+      }
       table.append(row);
     }
     view.append(section("Cách nộp, thời hạn, phí và lệ phí", table));
@@ -109,12 +131,11 @@ function renderRecord(view, record) {
   if (record.results.length) view.append(section("Kết quả", bulletList(record.results)));
   if (record.legal_basis.length) view.append(section("Căn cứ pháp lý", bulletList(record.legal_basis)));
   if (record.missing.length) view.append(section("Dữ liệu còn thiếu", bulletList(record.missing)));
-  if (record.curation_notes.length) view.append(section("Ghi chú biên tập", bulletList(record.curation_notes)));
+  view.append(...dataNotes(record));
 
   const source = el("p");
-  source.append("Nguồn: ", link(record.source.url), ` · kiểm tra ngày ${vnDate(record.source.checked)} · ${record.source.origin_label}`);
+  source.append("Nguồn: ", link(record.source.url, "Bản ghi trên Cổng Dịch vụ công quốc gia"), ` · kiểm tra ngày ${vnDate(record.source.checked)} · ${record.source.origin_label}`);
   const sources = [source];
-  if (record.source.dataset) sources.push(el("p", `Dữ liệu: ${record.source.dataset}`, "meta"));
   for (const official of record.official_records) {
     const where = [official.file, official.location].filter(Boolean).join(", ");
     const changed = official.changed_at ? `, thay đổi ${vnDate(official.changed_at)}` : "";

@@ -115,7 +115,7 @@ async function showConversation(button, feedbackId, where) {
       where.replaceChildren(
         ...body.messages.map((m) => {
           const item = el("li", null, `message ${m.who}`);
-          item.append(el("span", `${m.who === "user" ? "Người dân" : "Trợ lý"} · ${Console.time(m.at)}`, "meta"), el("p", m.text));
+          item.append(el("span", `${m.who === "user" ? "Người dân" : "Trợ lý"} · ${Console.time(m.at)}`, "meta"), richText("p", m.text));
           return item;
         }),
       );
