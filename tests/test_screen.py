@@ -68,6 +68,8 @@ def test_one_scam_word_alone_is_an_ordinary_question(text: str) -> None:
     [
         "Tôi nộp hồ sơ sang tên xe từ tháng 9, đến nay vẫn chưa nhận được kết quả.",
         "ho so lam lai so do qua hen 2 tuan ma chua thay gi, cho mai",
+        "hồ sơ của tôi nộp 2 tháng rồi chưa có kết quả",
+        "nộp sang tên xe 2 tuần chưa thấy gì",
     ],
 )
 def test_a_dossier_taking_long_is_a_complaint(text: str) -> None:
