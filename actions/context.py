@@ -118,6 +118,8 @@ def _the_variant_asked(close: List[SearchHit], text: str) -> Optional[SearchHit]
     if len(agreeing) != 1:
         return None
     leader, variant = close[0], agreeing[0]
+    if variant.score < SINGLE:
+        return None  # "thay đổi giới tính" is not "Đăng ký thay đổi nội dung … hộ kinh doanh"
     return variant if variant is leader or _plain_form_of(leader, variant) else None
 
 
