@@ -37,14 +37,11 @@ from bot.busy import busy_text
 from bot.channels.seen import SeenIds, seen_ids_from_env
 from bot.channels.shaping import ShapedOutput
 from bot.rate_limited_log import RateLimitedLog
-from bot.tracker_store import ConversationStoreUnavailable, run_turn_waiting_for_store
 
 logger = logging.getLogger(__name__)
 problems = RateLimitedLog(logger)
 
 MAX_BODY_BYTES = 1_000_000
-STORE_RETRY_SECONDS = 120.0
-STORE_RETRY_INTERVAL = 2.0
 
 
 def secrets_from_env(names: Sequence[str]) -> Dict[str, str]:
@@ -195,22 +192,13 @@ class PlatformInput(InputChannel):
         text: str,
         message_id: str,
     ) -> None:
-        """One bot turn; when it fails, the citizen is told the system is busy.
-
-        The platform already has its acknowledgement, so a message whose conversation cannot be
-        read now (the conversation store is unavailable) is tried again for a while before
-        the citizen is told: it is answered late rather than lost.
-        """
+        """One bot turn; when it fails, the citizen is told the system is busy (an unavailable
+        conversation store is no failure: ``bot.tracker_store``)."""
         message = UserMessage(
             text, output, conversation, input_channel=self.name(), message_id=message_id
         )
         try:
-            await run_turn_waiting_for_store(
-                on_new_message, message, STORE_RETRY_SECONDS, STORE_RETRY_INTERVAL
-            )
-            return
-        except ConversationStoreUnavailable:
-            pass
+            await on_new_message(message)
         except Exception as error:  # noqa: BLE001 - one line; the citizen gets a reply
             problems.warning(self.label, "%s message failed: %s", self.label, type(error).__name__)
-        await output.deliver(conversation, busy_text())
+            await output.deliver(conversation, busy_text())
