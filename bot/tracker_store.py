@@ -20,8 +20,9 @@ sender id that cannot be encoded, into ``SystemExit``). While the database is un
 
 Any other fault reading a conversation raises ``ConversationStoreUnavailable``, which the
 channels answer with the polite "busy" message. SQLite waits at most ``SQLITE_BUSY_SECONDS``
-for a lock instead of five seconds per query, and once the store has created its file it opens
-it read-write only: a file moved away is an outage, never a new empty database.
+for a lock instead of five seconds per query; its file is created on the very first start only
+and opened read-write: a file moved away (also before a restart) is an outage, never a new
+empty database.
 Configured in endpoints.yml (SQLite by default, PostgreSQL in production).
 """
 
@@ -33,8 +34,8 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Dict, Generator, Iterator, List, Optional, Set, Text
-from urllib.parse import quote
 from weakref import WeakValueDictionary
 
 import sqlalchemy as sa
@@ -55,6 +56,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversation_spool import ConversationSpool, KeptConversation
 from bot.privacy import redact
 from bot.rate_limited_log import RateLimitedLog
+from knowledge.store import sqlite_file
 
 logger = logging.getLogger(__name__)
 
@@ -109,14 +111,34 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self._spool = ConversationSpool.from_env()
         self._kept: List[KeptConversation] = self._spool.kept()
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite" and self.engine.url.database:
-            self.engine.dispose()  # the file and its tables exist now: open it read-write only
-            url = self.engine.url.set(
-                database=f"file:{quote(self.engine.url.database)}",
-                query={**self.engine.url.query, "mode": "rw", "uri": "true"},
-            )
+        if self.engine.dialect.name == "sqlite":
+            url = self.engine.url
+            self.engine.dispose()
             self.engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
             self.sessionmaker = sessionmaker(bind=self.engine)
+
+    @staticmethod
+    def get_db_url(
+        dialect: Text = "sqlite",
+        host: Optional[Text] = None,
+        port: Optional[int] = None,
+        db: Text = "rasa.db",
+        username: Optional[Text] = None,
+        password: Optional[Text] = None,
+        login_db: Optional[Text] = None,
+        query: Optional[Dict] = None,
+    ) -> Any:
+        """Rasa's database URL; a SQLite file is created on its first use only and opened
+        read-write (``knowledge.store.sqlite_file``): one moved away is an outage, never a new
+        empty database."""
+        if dialect == "sqlite" and not host and db != ":memory:":
+            read_write = {**(query or {}), "mode": "rw", "uri": "true"}
+            return sa.engine.url.URL.create(
+                "sqlite", database=sqlite_file(Path(db)), query=read_write
+            )
+        return SQLTrackerStore.get_db_url(
+            dialect, host, port, db, username, password, login_db, query
+        )
 
     @property
     def domain(self) -> Domain:
@@ -126,7 +148,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     @domain.setter
     def domain(self, domain: Optional[Domain]) -> None:
         self._domain = domain or Domain.empty()
-        if self._domain.slots:
+        if not self._domain.is_empty():
             self._resume()
 
     def _resume(self) -> None:

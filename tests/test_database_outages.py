@@ -10,6 +10,7 @@ import asyncio
 import json
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -29,6 +30,7 @@ from bot.handoff.store import HandoffStore
 from bot.tracker_store import RedactingSQLTrackerStore
 from knowledge.store import make_engine
 from tests.conftest import start_servers
+from tests.platforms import FakeMessenger, FakeZalo, environment, post, zalo_event
 from tests.test_e2e_rest import Citizen
 from tests.trackers import make_tracker
 
@@ -222,7 +224,7 @@ def test_kept_requests_wait_while_the_database_fails(tmp_path: Path) -> None:
 
 def test_a_moved_sqlite_database_is_not_recreated(tmp_path: Path) -> None:
     path = tmp_path / "knowledge.db"
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")  # the very first start creates it
     with engine.begin() as connection:
         connection.execute(text("create table kept (x integer)"))
     path.rename(tmp_path / "moved.db")
@@ -230,7 +232,34 @@ def test_a_moved_sqlite_database_is_not_recreated(tmp_path: Path) -> None:
     with pytest.raises(OperationalError):
         with engine.connect() as connection:
             connection.execute(text("select 1"))
+    with pytest.raises(OperationalError):  # a store opened later, or a process restarted
+        HandoffStore.open(f"sqlite:///{path}")
     assert not path.exists()
+    (tmp_path / "moved.db").rename(path)
+    assert HandoffStore.open(f"sqlite:///{path}").open_ticket("citizen") is None  # back
+
+
+async def test_a_moved_conversation_store_is_not_recreated_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, moved = tmp_path / "conversations.db", tmp_path / "moved.db"
+    store = RedactingSQLTrackerStore(Domain.empty(), db=str(path))  # the first start creates it
+    tracker = await store.get_or_create_tracker("citizen")
+    tracker.update(UserUttered("đăng ký khai sinh"))
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    path.rename(moved)
+    context = await store.retrieve("citizen")
+    assert context is not None
+    context.update(UserUttered("lệ phí bao nhiêu"))
+    context.update(ActionExecuted("action_listen"))
+    await store.save(context)
+    monkeypatch.setenv("CONVERSATION_SPOOL_DIR", str(tmp_path / "other-spool"))
+    starting = RedactingSQLTrackerStore(Domain.empty(), db=str(path))  # another Rasa starts
+    assert await starting.retrieve("someone") is None
+    assert not path.exists()  # neither process made a new empty database
+    moved.rename(path)
+    assert await wait_for_texts(path, "citizen", 2) == ["đăng ký khai sinh", "lệ phí bao nhiêu"]
 
 
 @pytest.mark.servers
@@ -263,3 +292,33 @@ def test_rest_answers_during_a_conversation_store_lock_and_nothing_is_lost_when_
         assert stored_texts(servers.conversations_db, new.sender) == ["xin chào"]
     finally:
         servers.stop()
+
+
+@pytest.mark.servers
+def test_a_stopping_rasa_answers_and_keeps_the_webhook_messages_it_acknowledged(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    zalo, messenger = FakeZalo().start(), FakeMessenger().start()  # its own: tokens rotate
+    servers = start_servers(tmp_path_factory, "stopping_rasa", **environment(zalo, messenger))
+    try:
+        user = f"stopping-{uuid.uuid4().hex[:8]}"
+        lock = Lock(servers.conversations_db)  # the turn waits for the store a few seconds
+        try:
+            body, headers = zalo_event(user, "xin chào", f"m-{uuid.uuid4().hex}")
+            status, _ = post(f"{servers.url}/webhooks/zalo/webhook", body, headers)
+            assert status == 200  # acknowledged: Zalo will not send it again
+            servers.processes[1].terminate()  # a restart by the supervisor or systemd
+            servers.processes[1].wait(timeout=60)
+        finally:
+            lock.release()
+        assert zalo.messages_to(user), "the acknowledged message was dropped at the stop"
+        servers.restart_rasa()
+        for _ in range(60):
+            if stored_texts(servers.conversations_db, f"zalo-{user}"):
+                break
+            time.sleep(0.5)
+        assert stored_texts(servers.conversations_db, f"zalo-{user}") == ["xin chào"]
+    finally:
+        servers.stop()
+        zalo.stop()
+        messenger.stop()
