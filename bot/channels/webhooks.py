@@ -3,8 +3,8 @@
 Secrets come from the environment, all or nothing, and without them a channel is off (503);
 message ids already processed are kept in the database with an expiry (platforms retry
 deliveries, also after a restart: ``bot.channels.seen``); bot
-turns run after the webhook has answered, with failures logged and the citizen told politely;
-user ids are masked in logs.
+turns run after the webhook has answered, with failures logged and the citizen told politely, and
+a stopping server first finishes them; user ids are masked in logs.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 problems = RateLimitedLog(logger)
 
 MAX_BODY_BYTES = 1_000_000
+FINISH_TURNS_SECONDS = 20.0  # how long a stopping server waits for acknowledged messages' turns
 
 
 def secrets_from_env(names: Sequence[str]) -> Dict[str, str]:
@@ -71,6 +72,12 @@ class BackgroundTurns:
         task = asyncio.ensure_future(self._guarded(work, what))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
+
+    async def finish(self, seconds: float) -> None:
+        """Wait, at most ``seconds``, for the turns still running: a stopping server answers
+        (and stores) the messages it has acknowledged, which the platform will not send again."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=seconds)
 
     @staticmethod
     async def _guarded(work: Awaitable[None], what: str) -> None:
@@ -176,6 +183,10 @@ class PlatformInput(InputChannel):
         @blueprint.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
             return response.json({"status": "ok" if self.api else "not configured"})
+
+        @blueprint.listener("before_server_stop")
+        async def finish_turns(_app: Any, _loop: Any) -> None:
+            await self.turns.finish(FINISH_TURNS_SECONDS)
 
         @blueprint.listener("after_server_stop")
         async def close(_app: Any, _loop: Any) -> None:
