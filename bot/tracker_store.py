@@ -172,7 +172,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             if conversation.fresh:
                 self._fresh.add(conversation.sender_id)
         logger.info("Conversation store: %d kept conversation(s) to write", len(kept))
-        self._retry_later()
+        self._retry_later(first_delay=0)
 
     @contextlib.contextmanager
     def session_scope(self) -> Generator[Session, None, None]:
@@ -223,8 +223,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     return None
                 await asyncio.sleep(OUTAGE_RETRY_INTERVAL)
                 continue
-            if tracker is not None and not all_sessions:
-                self._remember(tracker)
+            if not all_sessions:
+                self._fresh.discard(sender_id)  # read with its history after all
+                if tracker is not None:
+                    self._remember(tracker)
             return tracker
 
     def _remember(self, tracker: DialogueStateTracker) -> None:
@@ -285,9 +287,11 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 return False
             except Exception as error:  # noqa: BLE001 - a store fault must not stop the server
                 logger.error("Conversation not storable, dropped: %s", error)
+                self._fresh.discard(sender_id)
             else:
                 self._remember(tracker)
-            self._fresh.discard(sender_id)
+                if tracker.events:  # an empty write (a new tracker) touched no database
+                    self._fresh.discard(sender_id)
             if self._waiting.get(sender_id) is tracker:
                 del self._waiting[sender_id]
                 if sender_id in self._on_disk:
@@ -326,13 +330,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 )
             session.commit()
 
-    def _retry_later(self) -> None:
+    def _retry_later(self, first_delay: float = RETRY_SECONDS) -> None:
         if self._retrying is None or self._retrying.done():
-            self._retrying = asyncio.ensure_future(self._retry())
+            self._retrying = asyncio.ensure_future(self._retry(first_delay))
 
-    async def _retry(self) -> None:
+    async def _retry(self, delay: float) -> None:
         while True:
-            await asyncio.sleep(RETRY_SECONDS)
+            await asyncio.sleep(delay)
             if await self._write_waiting():
                 logger.info("Conversation store available again; waiting conversations written")
                 return
+            delay = RETRY_SECONDS

@@ -3,8 +3,9 @@
 Secrets come from the environment, all or nothing, and without them a channel is off (503);
 message ids already processed are kept in the database with an expiry (platforms retry
 deliveries, also after a restart: ``bot.channels.seen``); bot
-turns run after the webhook has answered, with failures logged and the citizen told politely, and
-a stopping server first finishes them; user ids are masked in logs.
+turns run after the webhook has answered, with failures logged and the citizen told politely; a
+stopping server refuses new deliveries with a 503 (the platform delivers them again) and first
+finishes the turns it has acknowledged; user ids are masked in logs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import json
 import logging
 import os
+import time
 from typing import (
     Any,
     Awaitable,
@@ -61,11 +63,17 @@ def masked(identifier: str) -> str:
     return "…" + identifier[-4:] if len(identifier) > 4 else "…"
 
 
+class ServerStopping(Exception):
+    """A delivery arriving while the server stops: refused (503) before it is marked as seen, so
+    the platform delivers it again, to the next process."""
+
+
 class BackgroundTurns:
     """Runs bot turns after the webhook has answered; a failing turn is logged, never raised."""
 
     def __init__(self) -> None:
         self._running: Set[asyncio.Task] = set()
+        self.stopping = False
 
     def start(self, work: Awaitable[None], what: str) -> None:
         """Run ``work`` in the background (a reference is kept until it finishes)."""
@@ -74,10 +82,13 @@ class BackgroundTurns:
         task.add_done_callback(self._running.discard)
 
     async def finish(self, seconds: float) -> None:
-        """Wait, at most ``seconds``, for the turns still running: a stopping server answers
-        (and stores) the messages it has acknowledged, which the platform will not send again."""
-        if self._running:
-            await asyncio.wait(set(self._running), timeout=seconds)
+        """Take no more deliveries and wait, at most ``seconds``, for the turns still running:
+        a stopping server answers (and keeps) the messages it has acknowledged, which the
+        platform will not send again."""
+        self.stopping = True
+        deadline = time.monotonic() + seconds
+        while self._running and time.monotonic() < deadline:
+            await asyncio.wait(set(self._running), timeout=deadline - time.monotonic())
 
     @staticmethod
     async def _guarded(work: Awaitable[None], what: str) -> None:
@@ -169,7 +180,9 @@ class PlatformInput(InputChannel):
 
     async def first_deliveries(self, message_ids: Iterable[str]) -> List[bool]:
         """For each message id, whether it is delivered for the first time (checked in a
-        thread: the store may be a database)."""
+        thread: the store may be a database); ``ServerStopping`` while the server stops."""
+        if self.turns.stopping:
+            raise ServerStopping()
         keys = [f"{self.name()}:{message_id}" for message_id in message_ids]
         return await asyncio.to_thread(lambda: [self.seen.first_time(key) for key in keys])
 
@@ -187,6 +200,10 @@ class PlatformInput(InputChannel):
         @blueprint.listener("before_server_stop")
         async def finish_turns(_app: Any, _loop: Any) -> None:
             await self.turns.finish(FINISH_TURNS_SECONDS)
+
+        @blueprint.exception(ServerStopping)
+        async def stopping(_request: Request, _error: ServerStopping) -> HTTPResponse:
+            return refuse(503, "the server is restarting: deliver again")
 
         @blueprint.listener("after_server_stop")
         async def close(_app: Any, _loop: Any) -> None:
