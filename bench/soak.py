@@ -149,16 +149,17 @@ class Soak:
                 await asyncio.sleep(random.uniform(0.2, 1.0))
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[Optional[str]]]) -> str:
-        """Send like a platform or a client would: again after a refused connection."""
+        """Send like a platform or a client would: again, a second later, after a refused
+        connection or a webhook's 5xx."""
         for _ in range(120):
             try:
                 reply = await attempt()
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError):
                 self.figures.refused_while_restarting += 1
-                await asyncio.sleep(1.0)
-                continue
+                reply = None
             if reply is not None:
                 return reply
+            await asyncio.sleep(1.0)
         return ""
 
     async def rest(self, user: str, text: str) -> str:
