@@ -3,9 +3,11 @@
 Real Rasa and action servers (as the tests start them, on 127.0.0.1 only), the platform APIs are
 the tests' fakes (tests/platforms.py), live handoff on with staff off duty (so "gặp cán bộ"
 leads to a call-back request). While the citizens talk, the soak kills the action server and
-starts it again, locks the knowledge database, locks the conversation database, restarts Rasa
-and then replays platform deliveries seen before the restart. It prints what the citizens got
-and what was kept:
+starts it again, locks the knowledge database, locks the conversation database and stops Rasa
+before releasing it (what Rasa could not write must survive it), starts Rasa again and then
+replays platform deliveries seen before the restart. A citizen told that the system is busy
+sends the message again a few seconds later, as the message asks. It prints what the citizens
+got and what was kept:
 
     make soak                                  # about 4 minutes
     python -m bench.soak --citizens 12 --seconds 150 --max-messages 4000
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -25,9 +28,10 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import AsyncIterator, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 
@@ -55,25 +59,10 @@ CALL_BACK = ["gặp cán bộ", PHONE]
 CALLBACK_ASKED = "số điện thoại"
 CALLBACK_CONFIRMED = "gọi lại số"
 BUSY = "hệ thống đang bận"
+BUSY_PAUSE = 5.0  # seconds before a citizen told "busy" sends the message again
+BUSY_TRIES = 6
 REPLY_WAIT = 150.0  # seconds a webhook citizen waits for the answer at most
-PROFILE = """slug: tinh-ngoai-gio
-name: "Tỉnh Ngoài Giờ"
-portal_url: "https://dichvucong.ngoaigio.example"
-hotlines:
-  - number: "0999000444"
-    label: "Tổng đài thử nghiệm"
-one_stop_centres:
-  - name: "Trung tâm Phục vụ hành chính công Tỉnh Ngoài Giờ"
-    address: "3 Đường Thử Nghiệm"
-hotline_hours:
-  - days: [0]
-    open: "03:00:00"
-    close: "03:00:01"
-office_hours: []
-national_portal:
-  url: "https://dichvucong.gov.vn"
-checked: "2026-12-01"
-"""
+OFF_DUTY = ROOT / "tests" / "fixtures" / "provinces" / "tinh-ngoai-gio.yml"
 
 
 @dataclass
@@ -83,13 +72,15 @@ class Figures:
     requests: int = 0
     with_text: int = 0
     empty: int = 0
-    server_errors: int = 0
-    polite_503: int = 0
+    rest_server_errors: int = 0
+    webhook_server_errors: int = 0
+    busy: int = 0  # "busy" answers, the message sent again
     refused_while_restarting: int = 0
     accepted: int = 0  # messages Rasa took (REST answered, webhook acknowledged)
     callbacks_requested: int = 0
     callbacks_confirmed: int = 0
     senders: Dict[str, str] = field(default_factory=dict)  # conversation id -> channel
+    accepted_by: Counter = field(default_factory=Counter)  # conversation id -> messages taken
     deliveries: List[Tuple[str, bytes, Dict[str, str]]] = field(default_factory=list)
 
 
@@ -103,15 +94,13 @@ class Soak:
         self.max_messages = max_messages
         self.figures = Figures()
         self.zalo, self.messenger = FakeZalo().start(), FakeMessenger().start()
-        profile = workdir / "tinh-ngoai-gio.yml"
-        profile.write_text(PROFILE, encoding="utf-8")
         env = dict(
             os.environ,
             PYTHONPATH=str(ROOT),
             TF_CPP_MIN_LOG_LEVEL="3",
             KNOWLEDGE_DB_URL=f"sqlite:///{workdir / 'knowledge.db'}",
             STAFF_BRIDGE_TOKEN="soak-bridge-token-0123456789",
-            PROVINCE_PROFILE=str(profile),
+            PROVINCE_PROFILE=str(OFF_DUTY),
             CALLBACK_SPOOL_DIR=str(workdir / "callback-spool"),
             **environment(self.zalo, self.messenger),
         )
@@ -147,6 +136,12 @@ class Soak:
                 asked_for_number = CALLBACK_ASKED in reply
                 send = {"rest": self.rest, "zalo": self.zalo_turn, "messenger": self.meta_turn}
                 reply = await send[channel](user, text)
+                for _ in range(BUSY_TRIES):
+                    if BUSY not in reply.lower() or time.monotonic() >= deadline:
+                        break
+                    self.figures.busy += 1
+                    await asyncio.sleep(BUSY_PAUSE)
+                    reply = await send[channel](user, text)
                 if text == PHONE and asked_for_number:
                     self.figures.callbacks_requested += 1
                     if CALLBACK_CONFIRMED in reply:
@@ -154,16 +149,17 @@ class Soak:
                 await asyncio.sleep(random.uniform(0.2, 1.0))
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[Optional[str]]]) -> str:
-        """Send like a platform or a client would: again after a refused connection."""
+        """Send like a platform or a client would: again, a second later, after a refused
+        connection or a webhook's 5xx."""
         for _ in range(120):
             try:
                 reply = await attempt()
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError):
                 self.figures.refused_while_restarting += 1
-                await asyncio.sleep(1.0)
-                continue
+                reply = None
             if reply is not None:
                 return reply
+            await asyncio.sleep(1.0)
         return ""
 
     async def rest(self, user: str, text: str) -> str:
@@ -177,11 +173,10 @@ class Soak:
                 status = answer.status
             reply = " ".join(m.get("text", "") for m in body if isinstance(m, dict)).strip()
             if status >= 500:
-                self.figures.server_errors += 1
-                if status == 503 and BUSY in reply.lower():
-                    self.figures.polite_503 += 1
+                self.figures.rest_server_errors += 1
             else:
                 self.figures.accepted += 1
+                self.figures.accepted_by[user] += 1
             self._count(reply)
             return reply
 
@@ -234,9 +229,10 @@ class Soak:
             async with self.http.post(url, data=body, headers=headers) as answer:
                 status = answer.status
             if status >= 500:
-                self.figures.server_errors += 1
+                self.figures.webhook_server_errors += 1
                 return None  # the platform delivers it again
             self.figures.accepted += 1
+            self.figures.accepted_by[conversation] += 1
             return "acknowledged"
 
         if not await self._with_retries(attempt):
@@ -266,15 +262,14 @@ class Soak:
         await self._watch(step)
         await asyncio.to_thread(self.servers.restart_actions)
         print(f"[soak] {self._at()} knowledge database locked for {step:.0f} s", flush=True)
-        await self._locked(self.knowledge_db, step)
+        async with self._locked(self.knowledge_db):
+            await self._watch(step)
         await self._watch(step / 2)
         print(f"[soak] {self._at()} conversation database locked for {step:.0f} s", flush=True)
-        await self._locked(self.servers.conversations_db, step)
-        await self._watch(step / 2)
-        replayed = list(self.figures.deliveries[-30:])
-        print(f"[soak] {self._at()} Rasa restarted", flush=True)
-        self.rss_before_restart = _rss_mb(self.servers.processes[1].pid)
-        self.servers.processes[1].counted = True  # type: ignore[attr-defined] # on purpose
+        async with self._locked(self.servers.conversations_db):
+            await self._watch(step)
+            replayed = await self._stop_rasa()
+        print(f"[soak] {self._at()} Rasa started again", flush=True)
         await asyncio.to_thread(self.servers.restart_rasa)
         print(f"[soak] {self._at()} {len(replayed)} deliveries replayed", flush=True)
         for url, body, headers in replayed:
@@ -284,14 +279,26 @@ class Soak:
             except aiohttp.ClientError:
                 pass
 
-    async def _locked(self, path: Path, seconds: float) -> None:
+    @contextlib.asynccontextmanager
+    async def _locked(self, path: Path) -> AsyncIterator[None]:
+        """Another connection holding the database's exclusive lock meanwhile."""
         holder = sqlite3.connect(path, isolation_level=None, timeout=30)
         holder.execute("BEGIN EXCLUSIVE")
         try:
-            await self._watch(seconds)
+            yield
         finally:
             holder.execute("ROLLBACK")
             holder.close()
+
+    async def _stop_rasa(self) -> List[Tuple[str, bytes, Dict[str, str]]]:
+        """Stop Rasa (what it could not write waits on disk); the deliveries to replay."""
+        replayed = list(self.figures.deliveries[-30:])
+        print(f"[soak] {self._at()} Rasa stopped while the conversation database is locked")
+        self.rss_before_restart = _rss_mb(self.servers.processes[1].pid)
+        self.servers.processes[1].counted = True  # type: ignore[attr-defined] # on purpose
+        self.servers.processes[1].terminate()
+        await asyncio.to_thread(self.servers.processes[1].wait, 60)
+        return replayed
 
     async def _watch(self, seconds: float) -> None:
         """Wait, noting unexpected process exits and Rasa's memory."""
@@ -324,6 +331,11 @@ class Soak:
         ids = [(e["sender"], e.get("message_id")) for e in user_events if e.get("message_id")]
         duplicates = len(ids) - len(set(ids))
         stored = len(user_events)
+        stored_by = Counter(event["sender"] for event in user_events)
+        lost = {c: n - stored_by[c] for c, n in figures.accepted_by.items() if n > stored_by[c]}
+        if lost:
+            print(f"[soak] conversations with messages accepted but not stored: {lost}")
+        spooled = len(list((self.workdir / "conversation-spool").glob("*.json")))
         knowledge = sqlite3.connect(self.knowledge_db)
         placeholders = ",".join("?" * len(senders)) or "''"
         tickets = knowledge.execute(
@@ -348,10 +360,10 @@ class Soak:
             ("requests (messages sent by citizens)", str(figures.requests)),
             ("replies with text", str(figures.with_text)),
             ("empty replies (no text, or none within 150 s)", str(figures.empty)),
+            ("'busy' answers (the citizen sent the message again)", str(figures.busy)),
             (
-                "5xx answers",
-                f"{figures.server_errors} ({figures.polite_503} REST 503 with the polite "
-                "busy text; the rest from webhooks while Rasa restarted, delivered again)",
+                "5xx answers: REST / webhooks (delivered again)",
+                f"{figures.rest_server_errors} / {figures.webhook_server_errors}",
             ),
             (
                 "connections refused while Rasa restarted (sent again)",
@@ -359,6 +371,7 @@ class Soak:
             ),
             ("unexpected process exits", str(self.unexpected_exits)),
             ("messages accepted vs stored", f"{figures.accepted} vs {stored}"),
+            ("conversations still waiting on disk", str(spooled)),
             (
                 "call-backs requested / confirmed / tickets",
                 f"{figures.callbacks_requested} / {figures.callbacks_confirmed} / {tickets}",
@@ -403,7 +416,9 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=12)
     parser.add_argument("--seconds", type=float, default=150.0)
     parser.add_argument("--max-messages", type=int, default=4000)
-    parser.add_argument("--keep", type=Path, help="a folder to keep the servers' logs in")
+    parser.add_argument(
+        "--keep", type=Path, help="a folder to keep the servers' logs and databases in"
+    )
     args = parser.parse_args()
     if not MODEL.exists():
         raise SystemExit("models/current.tar.gz is missing: run `make train`")
@@ -415,10 +430,8 @@ def main() -> None:
             rows = soak.report()
         finally:
             soak.stop()
-            if args.keep:
-                args.keep.mkdir(parents=True, exist_ok=True)
-                for log in Path(folder).glob("*.log"):
-                    shutil.copy(log, args.keep / log.name)
+            if args.keep:  # logs, databases and spools
+                shutil.copytree(folder, args.keep, dirs_exist_ok=True)
     print(
         f"\nSoak: {args.citizens} citizens, {args.seconds:.0f} s of traffic "
         f"({time.monotonic() - started:.0f} s in all)\n"

@@ -6,17 +6,23 @@ gets nothing, and when ``action_session_start`` failed the conversation never st
 expired. Now a failed custom action is answered with the short "busy" message (``bot.busy``)
 and the turn ends listening; a failed ``action_session_start`` is replaced by Rasa's default
 session start (with the province's slots), so the conversation works again on its next message
-once the action server is back. One log line per kind of failure, rate-limited
-(``bot.rate_limited_log``).
+once the action server is back. When a form's validation fails, the value just given is not
+taken and the form asks for it again: the form keeps waiting, so the citizen's next try (a
+call-back number sent again) is validated and stored, never left to another intent. One log
+line per kind of failure, rate-limited (``bot.rate_limited_log``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, List
+from typing import Any, List, Optional
 
 from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, RemoteAction
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.constants import (
+    ACTION_LISTEN_NAME,
+    ACTION_SESSION_START_NAME,
+    REQUESTED_SLOT,
+)
 from rasa.shared.core.events import BotUttered, Event, FollowupAction, SlotSet
 
 from bot.busy import busy_text
@@ -55,7 +61,19 @@ async def run_or_apologise(self: RemoteAction, *args: Any, **kwargs: Any) -> Lis
         problems.warning(self.name(), "Custom action %s failed: %s", self.name(), _reason(error))
         if self.name() == ACTION_SESSION_START_NAME:
             return await default_session_start(*args, **kwargs)
+        requested = _requested_slot(self, *args, **kwargs)
+        if requested:  # a form's validation: not taken, asked again
+            return [BotUttered(busy_text()), SlotSet(requested, None)]
         return [BotUttered(busy_text()), FollowupAction(ACTION_LISTEN_NAME)]
+
+
+def _requested_slot(self: RemoteAction, *args: Any, **kwargs: Any) -> Optional[str]:
+    """The slot a form is asking for, when the failed action is that form's validation."""
+    tracker = kwargs.get("tracker", args[2] if len(args) > 2 else None)
+    if tracker is None or not self.name().startswith("validate_"):
+        return None
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    return requested if isinstance(requested, str) and requested else None
 
 
 class _DropsPerFailureLines(logging.Filter):

@@ -46,19 +46,33 @@ def lock_for_writing(session: Session, wait_ms: int = WRITE_WAIT_MS) -> None:
     session.connection(execution_options={WRITE_LOCK_OPTION: True, WAIT_OPTION: wait_ms})
 
 
+def sqlite_file(path: Path) -> str:
+    """The SQLite URI of ``path`` (to open with ``mode=rw``: read-write, never created).
+
+    The file is created here, on the very first use only: beside it a mark
+    (``.NAME.created``) records that it existed, and a file missing after that (moved away,
+    deleted while the servers run or before one restarts) stays missing, an error for its
+    stores, never a new empty database. Remove the mark to start again from an empty one.
+    """
+    created = path.with_name(f".{path.name}.created")
+    if not path.exists() and not created.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(path).close()
+    if path.exists():
+        created.touch()
+    return f"file:{quote(str(path))}"
+
+
 def make_engine(url: str) -> Engine:
     """An engine; SQLite gets foreign keys, its folder created and working savepoints.
 
-    A SQLite file is created here only (first use); connections open it read-write and never
-    create it, so a database moved away while the servers run is an error, not a new empty one.
+    A SQLite file is created on its first use only (``sqlite_file``); connections open it
+    read-write and never create it, so a database moved away is an error, not a new empty one.
     """
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         parsed = make_url(url)
-        path = Path(parsed.database or "")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sqlite3.connect(path).close()
         read_write = {**parsed.query, "mode": "rw", "uri": "true"}
-        url = parsed.set(database=f"file:{quote(str(path))}", query=read_write)
+        url = parsed.set(database=sqlite_file(Path(parsed.database or "")), query=read_write)
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
 

@@ -52,7 +52,8 @@ class Servers:
         config["tracker_store"]["db"] = str(self.conversations_db)
         endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
         self.workdir = workdir
-        self.env = env
+        # Conversations waiting for the store are kept in this run's folder, not in var/.
+        self.env = {"CONVERSATION_SPOOL_DIR": str(workdir / "conversation-spool"), **env}
         self.logs = [open(workdir / "actions.log", "wb"), open(workdir / "rasa.log", "wb")]
         self.processes = [
             self._start_actions(),

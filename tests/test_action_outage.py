@@ -1,7 +1,8 @@
 """An action-server outage under real servers: every turn gets text (the short "busy" message
 with the hotline), a conversation whose session start failed answers normally once the action
-server is back, and the outage writes a few log lines, no tracebacks. Also: button payloads in
-domain responses are not read as templates (no interpolator errors)."""
+server is back, a call-back number sent during the outage is asked again and taken when sent
+again, and the outage writes a few log lines, no tracebacks. Also: button payloads in domain
+responses are not read as templates (no interpolator errors)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,27 @@ from sqlalchemy.exc import OperationalError
 
 from bot import action_failures
 from bot.busy import busy_text
-from tests.conftest import start_servers
-from tests.servers import Servers
+from tests.conftest import BRIDGE_TOKEN, start_servers
+from tests.servers import ROOT, Servers
 from tests.test_e2e_rest import Citizen, post
 
 
 @pytest.fixture(scope="module")
 def outage_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     running = start_servers(tmp_path_factory, "outage_servers")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def off_duty_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """Live handoff on, staff never on duty: a request for a person asks for a call-back number."""
+    running = start_servers(
+        tmp_path_factory,
+        "off_duty_servers",
+        STAFF_BRIDGE_TOKEN=BRIDGE_TOKEN,
+        PROVINCE_PROFILE=str(ROOT / "tests" / "fixtures" / "provinces" / "tinh-ngoai-gio.yml"),
+    )
     yield running
     running.stop()
 
@@ -77,6 +91,24 @@ def test_personal_numbers_stay_masked_when_actions_fail(outage_servers) -> None:
     for raw in ("0912345678", "048090123456", "482913"):
         assert raw not in stored
         assert raw not in outage_servers.rasa_log()
+
+
+@pytest.mark.servers
+def test_a_call_back_number_sent_in_an_outage_is_taken_when_sent_again(off_duty_servers) -> None:  # noqa: ANN001
+    citizen = Citizen(off_duty_servers)
+    assert "số điện thoại" in citizen.text("gặp cán bộ")
+    off_duty_servers.stop_actions()
+    try:
+        during = citizen.text("0912345678")
+        assert "hệ thống đang bận" in during.lower()
+        assert "số điện thoại" in during  # the form still waits for the number
+    finally:
+        off_duty_servers.restart_actions()
+    assert "gọi lại số •••678" in citizen.text("0912345678")  # neither a rating nor lost
+    tickets = sqlite3.connect(off_duty_servers.workdir / "knowledge.db").execute(
+        "select callback_phone, status from handoff_ticket where sender_id = ?", (citizen.sender,)
+    )
+    assert tickets.fetchall() == [("0912345678", "callback")]
 
 
 def test_the_busy_message_gives_the_provinces_hotline() -> None:

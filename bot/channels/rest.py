@@ -2,8 +2,9 @@
 
 Rasa's own RestInput accepts a request without a sender (every such client then shares one
 conversation) and answers an empty list, with status 200, when the bot fails. This one refuses
-malformed requests with a 4xx and tells the citizen, with a 503, that the system is busy
-(after waiting up to 15 s for a conversation store that cannot be read).
+malformed requests with a 4xx and, when a turn fails, tells the citizen that the system is busy
+(status 200: the reply is the answer). An unavailable conversation store is no failure: the
+turn runs and the conversation is written later (``bot.tracker_store``).
 
 Messages that reach a REST conversation outside a request (a staff member's reply, the rating
 question after a handoff) wait in an outbox: the next reply to that sender starts with them, and
@@ -31,7 +32,6 @@ from bot.busy import busy_text
 from bot.channels.ids import MAX_ID_CHARS, encodable, valid_id
 from bot.channels.shaping import FEEDBACK, buttons_of, with_inline_links
 from bot.rate_limited_log import RateLimitedLog
-from bot.tracker_store import run_turn_waiting_for_store
 
 logger = logging.getLogger(__name__)
 problems = RateLimitedLog(logger)
@@ -39,8 +39,6 @@ problems = RateLimitedLog(logger)
 MAX_BODY_BYTES = 100_000
 MAX_SENDER_CHARS = MAX_ID_CHARS
 MAX_WAITING_PER_SENDER = 50
-STORE_WAIT_SECONDS = 15.0
-STORE_RETRY_INTERVAL = 1.0
 
 
 class Outbox:
@@ -156,24 +154,13 @@ class RestInput(InputChannel):
                 metadata=body.get("metadata") if isinstance(body.get("metadata"), dict) else None,
             )
             try:
-                await _handle(on_new_message, message)
+                await on_new_message(message)
             except Exception as error:  # noqa: BLE001 - one line; the citizen gets a polite reply
                 problems.warning("turn", "REST message failed: %s", type(error).__name__)
-                busy = [{"recipient_id": body["sender"], "text": busy_text()}]
-                return response.json(busy, status=503)
+                return response.json([{"recipient_id": body["sender"], "text": busy_text()}])
             return response.json(self.outbox.collect(body["sender"]) + collector.messages)
 
         return rest
-
-
-async def _handle(
-    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage
-) -> None:
-    """Run the turn; while the conversation store cannot read the conversation, try again for
-    a few seconds (a short lock passes unnoticed) before the citizen is told to retry."""
-    await run_turn_waiting_for_store(
-        on_new_message, message, STORE_WAIT_SECONDS, STORE_RETRY_INTERVAL
-    )
 
 
 def _problem(body: Dict[str, Any]) -> str:

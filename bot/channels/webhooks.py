@@ -3,8 +3,9 @@
 Secrets come from the environment, all or nothing, and without them a channel is off (503);
 message ids already processed are kept in the database with an expiry (platforms retry
 deliveries, also after a restart: ``bot.channels.seen``); bot
-turns run after the webhook has answered, with failures logged and the citizen told politely;
-user ids are masked in logs.
+turns run after the webhook has answered, with failures logged and the citizen told politely; a
+stopping server refuses new deliveries with a 503 (the platform delivers them again) and first
+finishes the turns it has acknowledged; user ids are masked in logs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import json
 import logging
 import os
+import time
 from typing import (
     Any,
     Awaitable,
@@ -37,14 +39,12 @@ from bot.busy import busy_text
 from bot.channels.seen import SeenIds, seen_ids_from_env
 from bot.channels.shaping import ShapedOutput
 from bot.rate_limited_log import RateLimitedLog
-from bot.tracker_store import ConversationStoreUnavailable, run_turn_waiting_for_store
 
 logger = logging.getLogger(__name__)
 problems = RateLimitedLog(logger)
 
 MAX_BODY_BYTES = 1_000_000
-STORE_RETRY_SECONDS = 120.0
-STORE_RETRY_INTERVAL = 2.0
+FINISH_TURNS_SECONDS = 20.0  # how long a stopping server waits for acknowledged messages' turns
 
 
 def secrets_from_env(names: Sequence[str]) -> Dict[str, str]:
@@ -63,17 +63,32 @@ def masked(identifier: str) -> str:
     return "…" + identifier[-4:] if len(identifier) > 4 else "…"
 
 
+class ServerStopping(Exception):
+    """A delivery arriving while the server stops: refused (503) before it is marked as seen, so
+    the platform delivers it again, to the next process."""
+
+
 class BackgroundTurns:
     """Runs bot turns after the webhook has answered; a failing turn is logged, never raised."""
 
     def __init__(self) -> None:
         self._running: Set[asyncio.Task] = set()
+        self.stopping = False
 
     def start(self, work: Awaitable[None], what: str) -> None:
         """Run ``work`` in the background (a reference is kept until it finishes)."""
         task = asyncio.ensure_future(self._guarded(work, what))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
+
+    async def finish(self, seconds: float) -> None:
+        """Take no more deliveries and wait, at most ``seconds``, for the turns still running:
+        a stopping server answers (and keeps) the messages it has acknowledged, which the
+        platform will not send again."""
+        self.stopping = True
+        deadline = time.monotonic() + seconds
+        while self._running and time.monotonic() < deadline:
+            await asyncio.wait(set(self._running), timeout=deadline - time.monotonic())
 
     @staticmethod
     async def _guarded(work: Awaitable[None], what: str) -> None:
@@ -165,7 +180,9 @@ class PlatformInput(InputChannel):
 
     async def first_deliveries(self, message_ids: Iterable[str]) -> List[bool]:
         """For each message id, whether it is delivered for the first time (checked in a
-        thread: the store may be a database)."""
+        thread: the store may be a database); ``ServerStopping`` while the server stops."""
+        if self.turns.stopping:
+            raise ServerStopping()
         keys = [f"{self.name()}:{message_id}" for message_id in message_ids]
         return await asyncio.to_thread(lambda: [self.seen.first_time(key) for key in keys])
 
@@ -179,6 +196,14 @@ class PlatformInput(InputChannel):
         @blueprint.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
             return response.json({"status": "ok" if self.api else "not configured"})
+
+        @blueprint.listener("before_server_stop")
+        async def finish_turns(_app: Any, _loop: Any) -> None:
+            await self.turns.finish(FINISH_TURNS_SECONDS)
+
+        @blueprint.exception(ServerStopping)
+        async def stopping(_request: Request, _error: ServerStopping) -> HTTPResponse:
+            return refuse(503, "the server is restarting: deliver again")
 
         @blueprint.listener("after_server_stop")
         async def close(_app: Any, _loop: Any) -> None:
@@ -195,22 +220,13 @@ class PlatformInput(InputChannel):
         text: str,
         message_id: str,
     ) -> None:
-        """One bot turn; when it fails, the citizen is told the system is busy.
-
-        The platform already has its acknowledgement, so a message whose conversation cannot be
-        read now (the conversation store is unavailable) is tried again for a while before
-        the citizen is told: it is answered late rather than lost.
-        """
+        """One bot turn; when it fails, the citizen is told the system is busy (an unavailable
+        conversation store is no failure: ``bot.tracker_store``)."""
         message = UserMessage(
             text, output, conversation, input_channel=self.name(), message_id=message_id
         )
         try:
-            await run_turn_waiting_for_store(
-                on_new_message, message, STORE_RETRY_SECONDS, STORE_RETRY_INTERVAL
-            )
-            return
-        except ConversationStoreUnavailable:
-            pass
+            await on_new_message(message)
         except Exception as error:  # noqa: BLE001 - one line; the citizen gets a reply
             problems.warning(self.label, "%s message failed: %s", self.label, type(error).__name__)
-        await output.deliver(conversation, busy_text())
+            await output.deliver(conversation, busy_text())
