@@ -37,6 +37,7 @@ from bot.privacy import mask_personal_numbers
 from knowledge import render
 from knowledge.models import Case, Procedure
 from knowledge.query import names_a_request, naming_words, search_query
+from knowledge.search import SearchHit
 
 FORM = "choice_form"
 # The chosen option that means "not an answer to the choice: read the message as a question".
@@ -367,12 +368,15 @@ class ValidateChoiceForm(FormValidationAction):
         choice = PendingChoice.from_slot(tracker.get_slot("pending_choice"))
         if choice is None or message.intent in OWN_RULES or not message.text:
             return {}  # buttons fill the slot from their entity; other intents have rules
-        option = match_option(message.text, choice, message.entities) or _searched_option(
-            message, choice
-        )
+        option = match_option(message.text, choice, message.entities)
         if option is not None:
             return {"chosen_option": option.value}
-        if _names_another_procedure(message, choice):
+        text = message.procedure_text()
+        hits = ranked(text) if search_query(text) else []
+        option = _searched_option(hits, choice)
+        if option is not None:
+            return {"chosen_option": option.value}
+        if _names_another_procedure(hits, choice):
             return {"chosen_option": FROM_MESSAGE}
         asked = message.aspects()
         if asked and asked != ["overview"]:
@@ -408,26 +412,20 @@ class ValidateChoiceForm(FormValidationAction):
         return {"chosen_option": None}
 
 
-def _searched_option(message: Message, choice: PendingChoice) -> Optional[Option]:
+def _searched_option(hits: List[SearchHit], choice: PendingChoice) -> Optional[Option]:
     """The option of a choice between procedures that the search ranks first for the message
-    ("tách hộ cùng chỗ ở" for "Tách hộ"), well enough to be offered and clearly ahead."""
-    text = message.procedure_text()
-    if choice.kind != KIND_PROCEDURE or not search_query(text):
-        return None
-    hits = ranked(text)
-    if not hits or hits[0].score < SUGGEST:
+    (its ``hits``: "tách hộ cùng chỗ ở" for "Tách hộ"), well enough to be offered and clearly
+    ahead."""
+    if choice.kind != KIND_PROCEDURE or not hits or hits[0].score < SUGGEST:
         return None
     if len(hits) > 1 and hits[0].score - hits[1].score < CLEAR_LEAD:
         return None  # "quay lại đăng ký xe" ranks several vehicle procedures alike
     return choice.option(hits[0].code)
 
 
-def _names_another_procedure(message: Message, choice: PendingChoice) -> bool:
-    """Whether the message asks about a procedure that is not one of the options."""
-    text = message.procedure_text()
-    if not search_query(text):
-        return False
-    hits = ranked(text)
+def _names_another_procedure(hits: List[SearchHit], choice: PendingChoice) -> bool:
+    """Whether the message (its ``hits``) asks about a procedure that is not one of the
+    options."""
     if not hits or hits[0].score < CONFIDENT:
         return False
     codes = {o.value.partition("#")[0] for o in choice.options} | {choice.code}

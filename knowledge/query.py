@@ -92,17 +92,16 @@ def _listed(phrase: str) -> _Listed:
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> Tuple[Tuple[Tuple[_Listed, str], ...], Tuple[str, ...], Tuple[str, ...]]:
-    """(colloquial phrase, official words) pairs, longest phrase first; variant markers; and
-    request words."""
+def _vocabulary() -> Tuple[Tuple[Tuple[_Listed, str], ...], Tuple[str, ...]]:
+    """(colloquial phrase, official words) pairs, longest phrase first; and request words,
+    folded (the variant markers are ``_variant_phrases``)."""
     data = _vocabulary_file()
     colloquial = sorted(
         ((_listed(k), str(v)) for k, v in (data.get("colloquial") or {}).items()),
         key=lambda pair: -len(pair[0].accented),
     )
-    markers = tuple(_folded_phrase(m) for m in data.get("variant_markers") or [])
     requests = tuple(_folded_phrase(m) for m in data.get("request_words") or [])
-    return tuple(colloquial), markers, requests
+    return tuple(colloquial), requests
 
 
 @lru_cache(maxsize=1)
@@ -217,6 +216,12 @@ def variant_markers(text: str) -> List[str]:
     official words of its colloquial names contain, accent-folded. A word typed with diacritics
     must be the marker's ("đời" is not "đổi"), and a "mất" that says a relative died is not a
     loss."""
+    return list(_variant_markers(text))
+
+
+@lru_cache(maxsize=16384)
+def _variant_markers(text: str) -> Tuple[str, ...]:
+    """``variant_markers``, kept: the same titles are read at every turn."""
     typed = [w.text.lower() for w in words(" ".join([text, *official_words(text)]))]
     found = []
     for folded, phrase in _variant_phrases():
@@ -224,7 +229,7 @@ def variant_markers(text: str) -> List[str]:
             if phrase_at(typed, at, phrase) and not (folded == "mat" and _says_a_death(typed, at)):
                 found.append(folded)
                 break
-    return found
+    return tuple(found)
 
 
 def search_query(text: str) -> str:
@@ -241,8 +246,8 @@ def without_variant_words(text: str) -> str:
     is about ("Trình báo mất hộ chiếu phổ thông" -> "ho chieu pho thong"); a parenthesis
     ("(lần đầu, từ đủ 14 tuổi)") only qualifies it and goes too."""
     folded = _folded_phrase(re.sub(r"\([^)]*\)", " ", text))
-    _, markers, requests = _vocabulary()
-    for phrase in sorted(markers + requests, key=len, reverse=True):
+    markers = tuple(folded for folded, _ in _variant_phrases())
+    for phrase in sorted(markers + _vocabulary()[1], key=len, reverse=True):
         folded = f" {folded} ".replace(f" {phrase} ", " ").strip()
     return " ".join(w for w in folded.split() if w not in _MODIFIER_WORDS)
 
