@@ -166,17 +166,37 @@ def official_words(text: str) -> List[str]:
     quyền sử dụng đất"), matched as question words are (a word typed with diacritics exactly,
     one typed without them by its folded form: "Pháp" is not "pháp luật"'s "pháp"... unless
     typed "phap"); a phrase inside a longer listed one is not expanded twice."""
+    return list(_official_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _official_words(text: str) -> Tuple[str, ...]:
     typed = [w.text for w in words(text)]
+    by_first_word = _colloquial_by_first_word()
+    candidates = sorted(
+        {entry for word in typed for entry in by_first_word.get(fold(word), ())},
+        key=lambda entry: entry[0],
+    )
     used = [False] * len(typed)
     found: List[str] = []
-    for phrase, official in _vocabulary()[0]:
+    for _, phrase, official in candidates:
         size = len(phrase.accented)
         for at in range(len(typed) - size + 1):
             if not any(used[at : at + size]) and phrase.matches(typed, at):
                 found.append(official)
                 used[at : at + size] = [True] * size
                 break
-    return found
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _colloquial_by_first_word() -> Dict[str, Tuple[Tuple[int, _Listed, str], ...]]:
+    """The colloquial phrases by their first folded word, each with its rank in the longest-first
+    order (so that a text's candidates are tried in that order)."""
+    grouped: Dict[str, List[Tuple[int, _Listed, str]]] = {}
+    for rank, (phrase, official) in enumerate(_vocabulary()[0]):
+        grouped.setdefault(phrase.folded[0], []).append((rank, phrase, official))
+    return {first: tuple(group) for first, group in grouped.items()}
 
 
 @lru_cache(maxsize=1)

@@ -114,8 +114,10 @@ def normalize(text: str) -> str:
     return " ".join(w.text for w in words(text))
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Remove Vietnamese diacritics: "Đăng ký" -> "dang ky"."""
+    """Remove Vietnamese diacritics: "Đăng ký" -> "dang ky" (kept per text: the same words are
+    folded at every search)."""
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
