@@ -231,6 +231,19 @@ def _says_a_death(typed: List[str], at: int) -> bool:
     return not any(phrase_at(typed, at + 1, thing) for thing in lost_things)
 
 
+@lru_cache(maxsize=1)
+def _takes_after_mat() -> Tuple[Tuple[str, ...], ...]:
+    data = _vocabulary_file().get("takes_after_mat") or []
+    return tuple(tuple(w.text.lower() for w in words(p)) for p in data)
+
+
+def _not_a_loss(typed: List[str], at: int) -> bool:
+    """Whether the "mất" typed at ``at`` says a relative died or what a procedure takes ("mất
+    bao lâu", "có mất phí không") rather than a loss."""
+    takes = any(phrase_at(typed, at + 1, p) for p in _takes_after_mat())
+    return takes or _says_a_death(typed, at)
+
+
 def variant_markers(text: str) -> List[str]:
     """The variant words ("cấp lại", "mất", "đổi", "nước ngoài"...) that ``text`` or the
     official words of its colloquial names contain, accent-folded. A word typed with diacritics
@@ -246,7 +259,7 @@ def _variant_markers(text: str) -> Tuple[str, ...]:
     found = []
     for folded, phrase in _variant_phrases():
         for at in range(len(typed) - len(phrase) + 1):
-            if phrase_at(typed, at, phrase) and not (folded == "mat" and _says_a_death(typed, at)):
+            if phrase_at(typed, at, phrase) and not (folded == "mat" and _not_a_loss(typed, at)):
                 found.append(folded)
                 break
     return tuple(found)
