@@ -130,6 +130,19 @@ def _plain_form_of(plain: SearchHit, variant: SearchHit) -> bool:
     return bool(shorter) and title[: len(shorter)] == shorter
 
 
+def is_variant_of(title: str, plain: str) -> bool:
+    """Whether ``title`` is a variant (loss, removal, reissue...) of the procedure ``plain``
+    names: it has variant words, ``plain`` none, and without them one title begins or ends the
+    other ("Gia hạn tạm trú" of "Đăng ký tạm trú")."""
+    if variant_markers(plain) or not variant_markers(title):
+        return False
+    variant, base = without_variant_words(title).split(), without_variant_words(plain).split()
+    shorter = min(len(variant), len(base))
+    if shorter < 2:
+        return False
+    return variant[:shorter] == base[:shorter] or variant[-shorter:] == base[-shorter:]
+
+
 def _distinct_titles(hits: List[SearchHit]) -> List[SearchHit]:
     """One hit per title (the best): identical titles side by side tell the citizen nothing."""
     seen: Dict[str, SearchHit] = {}
@@ -288,6 +301,27 @@ def resolve(
     ):
         return Resolution(focus, query=query)
     return Resolution(candidates=close, query=query)
+
+
+def named_procedure(text: str) -> Optional[Procedure]:
+    """The procedure a message names clearly on its own (no focus), if any: a status question
+    or a scam report about "hồ sơ cấp đổi căn cước" puts it in focus for the next question.
+    Besides a procedure answered outright, a good first candidate counts when it leads the
+    others clearly or they are only its variants."""
+    if not search_query(text):
+        return None
+    found = resolve(text, None)
+    if found.procedure is not None or not found.candidates:
+        return found.procedure
+    first, others = found.candidates[0], found.candidates[1:]
+    title = first.short_name or first.name
+    clear = not others or first.score - others[0].score >= CLEAR_LEAD
+    variants = all(is_variant_of(h.short_name or h.name, title) for h in others)
+    return (
+        knowledge().procedure(first.code)
+        if first.score >= CONFIDENT and (clear or variants)
+        else None
+    )
 
 
 def suggestions(query: str, limit: int = 3) -> List[SearchHit]:

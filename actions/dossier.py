@@ -1,4 +1,5 @@
-"""Questions about a dossier already submitted: where it stands, and why it takes long."""
+"""Questions about a dossier already submitted (where it stands, why it takes long) and the
+procedure a status question or a scam report is about."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import CONFIDENT, knowledge, profile, ranked
+from actions.context import CONFIDENT, knowledge, named_procedure, profile, ranked
 from actions.replies import HUMAN, feedback_buttons, new_answer
 from actions.understanding import Message
 from knowledge import render
@@ -25,13 +26,33 @@ class ActionAnswerStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        has_code = bool(Message.latest(tracker).values("receipt_code"))
+        message = Message.latest(tracker)
+        has_code = bool(message.values("receipt_code"))
         answer = new_answer(None, ["status"])
         dispatcher.utter_message(
             text=render.dossier_status(profile(), has_code),
             buttons=[HUMAN, *feedback_buttons(answer)],
         )
-        return [SlotSet("last_answer", answer.as_slot())]
+        return [SlotSet("last_answer", answer.as_slot()), *focus_on_named(message)]
+
+
+class ActionNoteProcedure(Action):
+    """Silent: puts the procedure the message names in focus (after the scam warning, so that
+    "vậy làm đúng quy định mất bao lâu" is about the passport the scam offered)."""
+
+    def name(self) -> Text:
+        return "action_note_procedure"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return focus_on_named(Message.latest(tracker))
+
+
+def focus_on_named(message: Message) -> List[EventType]:
+    """The focus set to the procedure the message names clearly; nothing otherwise."""
+    procedure = named_procedure(message.procedure_text())
+    return [SlotSet("procedure_code", procedure.code)] if procedure is not None else []
 
 
 class ActionAnswerDelay(Action):

@@ -26,6 +26,7 @@ from actions.context import (
     FEW_WORDS,
     SUGGEST,
     Resolution,
+    is_variant_of,
     knowledge,
     profile,
     ranked,
@@ -36,7 +37,7 @@ from actions.understanding import Message
 from bot.privacy import mask_personal_numbers
 from knowledge import render
 from knowledge.models import Case, Procedure
-from knowledge.query import names_a_request, naming_words, search_query
+from knowledge.query import names_a_request, naming_words, search_query, variant_markers
 from knowledge.search import SearchHit
 
 FORM = "choice_form"
@@ -202,13 +203,22 @@ def _aspects_for(message: Message, tracker: Tracker) -> List[str]:
     return asked or ["overview"]
 
 
-def _only_reading(choice: PendingChoice, tracker: Tracker) -> Optional[Option]:
-    """The one procedure a choice offers ("Có phải anh/chị hỏi: …?"), if it offers one and no
-    other procedure is in focus (then a question on is about that one, or unclear)."""
-    if choice.kind != KIND_PROCEDURE or len(choice.options) != 1:
+def _obvious_reading(choice: PendingChoice, tracker: Tracker, text: str) -> Optional[Option]:
+    """The option a question on means, when no other procedure is in focus: the only one
+    offered ("Có phải anh/chị hỏi: …?"), or the plain procedure when every other option is a
+    variant of it the message does not name ("mất bao lâu" after "Đăng ký thường trú" / "Xóa
+    đăng ký thường trú"; after "Cấp hộ chiếu phổ thông" / "Trình báo mất hộ chiếu")."""
+    if choice.kind != KIND_PROCEDURE or not choice.options:
         return None
-    focus = tracker.get_slot("procedure_code")
-    return choice.options[0] if focus in (None, choice.options[0].value) else None
+    first = choice.options[0]
+    if tracker.get_slot("procedure_code") not in (None, first.value):
+        return None
+    others = choice.options[1:]
+    if others and (
+        variant_markers(text) or not all(is_variant_of(o.title, first.title) for o in others)
+    ):
+        return None
+    return first
 
 
 def _still_choosing(tracker: Tracker, found: Resolution) -> Optional[PendingChoice]:
@@ -251,7 +261,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         # for what is asked now (as its validation does); a question on the only option
         # offered takes it
         asked = message.aspects() or pending.aspects
-        only = _only_reading(pending, tracker)
+        only = _obvious_reading(pending, tracker, message.text)
         if only is not None and (procedure := knowledge().procedure(only.value)) is not None:
             answer_procedure(reply, procedure, asked or ["overview"], None, message, in_other_loop)
         else:
@@ -383,9 +393,10 @@ class ValidateChoiceForm(FormValidationAction):
             pending = list(tracker.get_slot("pending_aspects") or choice.aspects)
             pending = [a for a in pending if a != "overview"]
             aspects = pending + [a for a in asked if a not in pending]
-            if _only_reading(choice, tracker) is not None:
+            obvious = _obvious_reading(choice, tracker, message.text)
+            if obvious is not None:
                 # "mất bao lâu" after "Có phải anh/chị hỏi: Tách hộ?": asking on means yes
-                return {"chosen_option": choice.options[0].value, "pending_aspects": aspects}
+                return {"chosen_option": obvious.value, "pending_aspects": aspects}
             return {"pending_aspects": aspects}
         failures = int(tracker.get_slot("choice_failures") or 0) + 1
         if failures >= FAILURES_BEFORE_GIVING_UP:

@@ -10,8 +10,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.context import resolve
 from actions.conversation import ActionDefaultFallback, ActionSessionStart
-from actions.dossier import ActionAnswerDelay, ActionAnswerStatus
+from actions.dossier import ActionAnswerDelay, ActionAnswerStatus, ActionNoteProcedure
 from actions.handoff import ActionHandoff, ActionStoreRating
 from actions.procedure_answers import (
     FORM,
@@ -60,6 +61,23 @@ def passport_choice(aspects: List[str]) -> Dict[str, Any]:
         "options": [
             {"value": PASSPORT, "title": "Cấp hộ chiếu phổ thông ở trong nước", "detail": ""},
             {"value": LOST_PASSPORT, "title": "Trình báo mất hộ chiếu phổ thông", "detail": ""},
+        ],
+    }
+
+
+def identity_card_choice(aspects: List[str]) -> Dict[str, Any]:
+    """Two procedures, neither a variant of the other."""
+    return {
+        "kind": "procedure",
+        "code": None,
+        "aspects": aspects,
+        "options": [
+            {
+                "value": "1.014061",
+                "title": "Cấp thẻ căn cước (lần đầu, từ đủ 14 tuổi)",
+                "detail": "",
+            },
+            {"value": "1.014062", "title": "Cấp thẻ căn cước cho người dưới 14 tuổi", "detail": ""},
         ],
     }
 
@@ -146,10 +164,27 @@ async def test_a_typed_answer_to_a_case_choice(typed: str, index: int) -> None:
 
 async def test_a_follow_up_aspect_during_a_choice_is_kept_and_the_choice_asked_again() -> None:
     _, found = await extract_choice(
-        "mat bao lau", "ask_processing_time", pending_choice=passport_choice(["overview"])
+        "mat bao lau", "ask_processing_time", pending_choice=identity_card_choice(["overview"])
     )
     assert "chosen_option" not in found
     assert found["pending_aspects"] == ["processing_time"]
+
+
+@pytest.mark.parametrize(
+    "text, intent", [("mat bao lau", "ask_processing_time"), ("phí bao nhiêu", "ask_fee")]
+)
+async def test_a_follow_up_during_a_choice_of_a_procedure_and_its_variants_takes_the_plain_one(
+    text: str, intent: str
+) -> None:
+    _, found = await extract_choice(text, intent, pending_choice=passport_choice(["overview"]))
+    assert found["chosen_option"] == PASSPORT
+
+
+async def test_a_follow_up_naming_the_variant_does_not_take_the_plain_one() -> None:
+    _, found = await extract_choice(
+        "bị mất thì mất bao lâu", "ask_processing_time", pending_choice=passport_choice([])
+    )
+    assert found.get("chosen_option") != PASSPORT
 
 
 async def test_an_aspect_asked_while_the_options_are_shown_leaves_them_to_the_form() -> None:
@@ -157,12 +192,24 @@ async def test_an_aspect_asked_while_the_options_are_shown_leaves_them_to_the_fo
         ActionAnswerProcedure(),
         "lam online dc ko a",
         "ask_online",
-        pending_choice=passport_choice(["overview"]),
+        pending_choice=identity_card_choice(["overview"]),
         choice_kind="procedure",
     )
     assert messages == []  # the form asks the same options again, nothing said before them
-    assert slot(events, "pending_choice")["options"] == passport_choice([])["options"]
+    assert slot(events, "pending_choice")["options"] == identity_card_choice([])["options"]
     assert slot(events, "pending_aspects") == ["online"]
+
+
+async def test_an_aspect_asked_after_a_procedure_and_its_variant_answers_the_plain_one() -> None:
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        "lam online dc ko a",
+        "ask_online",
+        pending_choice=passport_choice(["overview"]),
+        choice_kind="procedure",
+    )
+    assert slot(events, "procedure_code") == PASSPORT
+    assert "hộ chiếu" in text_of(messages)
 
 
 async def test_a_question_about_another_procedure_ends_the_choice() -> None:
@@ -351,6 +398,31 @@ async def test_a_dossier_status_question_explains_the_look_up_and_offers_staff()
     assert ratings == [feedback_payload(r, AnswerRef.from_slot(answer)) for r in ("up", "down")]
 
 
+async def test_a_status_question_naming_its_procedure_puts_it_in_focus() -> None:
+    text = "toi nop ho so cap doi can cuoc tren vneid 10 ngay roi chua thay tra, kiem tra o dau"
+    _, events = await run(ActionAnswerStatus(), text, "ask_status")
+    assert slot(events, "procedure_code") == "1.014063"  # Cấp đổi thẻ căn cước
+    _, events = await run(ActionAnswerStatus(), "hồ sơ của tôi tới đâu rồi", "ask_status")
+    assert slot(events, "procedure_code") == "unset"
+
+
+async def test_a_scam_report_about_a_procedure_puts_it_in_focus_for_the_next_question() -> None:
+    text = (
+        "co nguoi nhan zalo bao lam ho chieu nhanh 2 ngay, chuyen khoan truoc 2 trieu, co that ko"
+    )
+    messages, events = await run(ActionNoteProcedure(), text, "report_scam")
+    assert messages == [] and slot(events, "procedure_code") == PASSPORT
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        "vay lam dung quy dinh mat bao lau",
+        "ask_processing_time",
+        procedure_code=PASSPORT,
+    )
+    assert "hộ chiếu" in text_of(messages) and slot(events, "procedure_code") == PASSPORT
+    _, events = await run(ActionNoteProcedure(), "có người gọi bảo đọc mã OTP", "report_scam")
+    assert events == []
+
+
 async def test_a_slow_dossier_gets_the_time_limit_and_the_offer_of_staff() -> None:
     messages, events = await run(
         ActionAnswerDelay(), "nộp sang tên xe 2 tuần chưa thấy gì", "complain_delay"
@@ -527,3 +599,16 @@ async def test_a_one_option_question_is_not_taken_for_granted_when_another_is_in
         "phi 1 ban bn", "ask_fee", pending_choice=choice, procedure_code="2.000635"
     )
     assert "chosen_option" not in found
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("thi bằng b2 ở đâu", "3.000346"),  # not "Sát hạch cấp giấy phép lái tàu"
+        ("thi bang a1 het bao nhieu tien", "3.000346"),
+        ("bang b2 bia giay co phai doi sang the pet ko", "3.000347"),
+    ],
+)
+def test_everyday_names_of_driving_licences_find_the_procedure(text: str, code: str) -> None:
+    found = resolve(text, None)
+    assert found.procedure is not None and found.procedure.code == code
