@@ -10,7 +10,7 @@ form's slot), ``choice_failures`` and ``last_answer`` (what the latest answer wa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -221,6 +221,11 @@ def _obvious_reading(choice: PendingChoice, tracker: Tracker, text: str) -> Opti
     return first
 
 
+def _focus(tracker: Tracker) -> Optional[Procedure]:
+    code = tracker.get_slot("procedure_code")
+    return knowledge().procedure(code) if code else None
+
+
 def _still_choosing(tracker: Tracker, found: Resolution) -> Optional[PendingChoice]:
     """The choice between procedures still open when the message names no procedure of its
     own (only an aspect, or a few words the search does not know)."""
@@ -243,6 +248,9 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
     found = resolve(
         message.procedure_text(), tracker.get_slot("procedure_code"), message.values("request_kind")
     )
+    if not (found.procedure or found.candidates) and message.states_a_case():
+        # "e là mẹ, cháu 16 tuổi" after the criminal-record answer: the case of the focus
+        found = replace(found, procedure=_focus(tracker))
     if found.procedure:
         case_index = (
             None if found.switched else _case_of(found.procedure, tracker.get_slot("case_index"))

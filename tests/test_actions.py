@@ -612,3 +612,13 @@ async def test_a_one_option_question_is_not_taken_for_granted_when_another_is_in
 def test_everyday_names_of_driving_licences_find_the_procedure(text: str, code: str) -> None:
     found = resolve(text, None)
     assert found.procedure is not None and found.procedure.code == code
+
+
+async def test_telling_the_case_of_the_procedure_in_focus_is_not_a_new_request() -> None:
+    criminal_record = "3.000333"
+    messages, events = await run(
+        ActionAnswerProcedure(), "e la me, chau 16 tuoi", "inform", procedure_code=criminal_record
+    )
+    assert "chưa tìm thấy" not in text_of(messages)
+    assert slot(events, "procedure_code") in (criminal_record, "unset")
+    assert "lý lịch tư pháp" in text_of(messages).lower()
