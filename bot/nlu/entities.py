@@ -25,7 +25,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from spacy.matcher import Matcher
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 from spacy.util import filter_spans
 
 from knowledge.text.normalize import fold, has_vietnamese_marks, words
@@ -49,10 +49,9 @@ def _vocab_nlp() -> spacy.language.Language:
     return spacy.blank("vi", config={"nlp": {"tokenizer": {"use_pyvi": False}}})
 
 
-# The form a typed word is compared in: as typed when it carries diacritics ("đối" is not
-# "đổi"), accent-folded when it carries none ("doi" may be either).
-if not Token.has_extension("typed"):
-    Token.set_extension("typed", default="")
+# The form a typed word is compared in, kept as the token's LEMMA (a built-in attribute: the
+# matcher reads it far faster than a custom one): as typed when it carries diacritics ("đối" is
+# not "đổi"), accent-folded when it carries none ("doi" may be either).
 
 
 def _typed_form(word: str) -> str:
@@ -64,7 +63,7 @@ def _token_pattern(pattern: Any) -> List[Dict[str, Any]]:
     matches the word typed with its diacritics or typed without any; a token pattern's NORM is
     the accent-folded word."""
     if isinstance(pattern, str):
-        return [{"_": {"typed": {"IN": sorted({w.text, fold(w.text)})}}} for w in words(pattern)]
+        return [{"LEMMA": {"IN": sorted({w.text, fold(w.text)})}} for w in words(pattern)]
     return [{key.upper(): value for key, value in token.items()} for token in pattern]
 
 
@@ -88,7 +87,7 @@ def _doc(text: str) -> Tuple[Doc, List[Tuple[int, int]]]:
     doc = Doc(_vocab_nlp().vocab, words=[w.text or "_" for w in normalised])
     for token in doc:
         token.norm_ = fold(token.text)
-        token._.typed = _typed_form(token.text)
+        token.lemma_ = _typed_form(token.text)
     return doc, [(w.start, w.end) for w in normalised]
 
 
