@@ -12,7 +12,6 @@ from knowledge.profile import ProvinceProfile, load_profile
 from knowledge.query import (
     names_something,
     naming_words,
-    official_words,
     only_names_a_variant,
     search_query,
     variant_markers,
@@ -91,8 +90,9 @@ def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
     """Re-rank by the variant words (cấp lại, mất, đổi, nước ngoài...): a title that has one the
     message has goes up; when some title has one, the titles that lack it go down; a title with
     variant words the message does not have goes down."""
-    # "lấy chồng Hàn Quốc" says "nước ngoài" through the colloquial names' official words
-    asked = set(variant_markers(text)) | set(variant_markers(" ".join(official_words(text))))
+    # "lấy chồng Hàn Quốc" says "nước ngoài" through the colloquial names' official words,
+    # which variant_markers reads too
+    asked = set(variant_markers(text))
     markers = {hit.code: set(variant_markers(hit.short_name or hit.name)) for hit in hits}
     someone_agrees = any(m & asked for m in markers.values())
     reranked = []

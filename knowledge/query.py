@@ -208,12 +208,12 @@ def _variant_phrases() -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
 
 
 @lru_cache(maxsize=1)
-def _death_context() -> Tuple[Tuple[Tuple[str, ...], ...], Tuple[Tuple[str, ...], ...]]:
-    """The relatives before a "mất" that says someone died, and the things lost after one that
-    does not."""
+def _death_context() -> Tuple[Tuple[Tuple[str, ...], ...], ...]:
+    """The relatives before a "mất" that says someone died, the things lost after one that
+    does not, and the words just before one that says a loss ("bị mất")."""
     data = (_vocabulary_file().get("death") or {}).items()
     lists = {k: tuple(tuple(w.text.lower() for w in words(p)) for p in v or []) for k, v in data}
-    return lists.get("relatives", ()), lists.get("lost_things", ())
+    return lists.get("relatives", ()), lists.get("lost_things", ()), lists.get("loss_before", ())
 
 
 DEATH_LOOKBACK = 3  # words between the relative and "mất" ("bà nội em mất")
@@ -222,9 +222,9 @@ DEATH_LOOKBACK = 3  # words between the relative and "mất" ("bà nội em mấ
 def _says_a_death(typed: List[str], at: int) -> bool:
     """Whether the "mất" typed at ``at`` says a relative died ("bố tôi mất năm 2020", "khi bà
     mất") rather than that something was lost ("mẹ mất thẻ", "bị mất")."""
-    relatives, lost_things = _death_context()
+    relatives, lost_things, _ = _death_context()
     before = range(max(0, at - DEATH_LOOKBACK), at)
-    if at > 0 and fold(typed[at - 1]) in ("bi", "lam", "danh"):
+    if at > 0 and any(phrase_at(typed, at - 1, w) for w in _death_context()[2]):
         return False
     if not any(phrase_at(typed, i, r) for i in before for r in relatives):
         return False
