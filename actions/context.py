@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 from knowledge.models import Procedure
 from knowledge.profile import ProvinceProfile, load_profile
@@ -114,13 +114,23 @@ def _the_variant_asked(close: List[SearchHit], text: str) -> Optional[SearchHit]
     asked = set(variant_markers(text))
     if not asked or not close:
         return None
-    agreeing = [h for h in close if asked & set(variant_markers(h.short_name or h.name))]
+    asked |= _kinds_of(asked)
+    agreeing = [h for h in close if asked & _with_kinds(variant_markers(h.short_name or h.name))]
     if len(agreeing) != 1:
         return None
     leader, variant = close[0], agreeing[0]
     if variant.score < SINGLE:
         return None  # "thay đổi giới tính" is not "Đăng ký thay đổi nội dung … hộ kinh doanh"
     return variant if variant is leader or _plain_form_of(leader, variant) else None
+
+
+def _kinds_of(markers: Set[str]) -> Set[str]:
+    """The kinds of request the variant words say ("mất" and "cấp lại" both say a reissue)."""
+    return {kind for kind, words in KIND_MARKERS.items() if markers & set(words)}
+
+
+def _with_kinds(markers: List[str]) -> Set[str]:
+    return set(markers) | _kinds_of(set(markers))
 
 
 def _plain_form_of(plain: SearchHit, variant: SearchHit) -> bool:

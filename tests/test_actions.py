@@ -586,6 +586,9 @@ async def test_a_follow_up_with_nothing_in_focus_asks_which_procedure(text: str)
     [
         ("hộ kinh doanh muốn tạm ngừng kinh doanh vài tháng thì làm sao", HOUSEHOLD_BUSINESS_PAUSE),
         ("đăng ký khai sinh cho con mà bố là người nước ngoài thì làm sao", FOREIGN_BIRTH),
+        # "mất" says a reissue as "cấp lại" does
+        ("bi mat cccd lam lai o dau", "1.014064"),
+        ("mất ví, mất luôn giấy phép lái xe, giờ làm lại có phải thi lại không", "3.000348"),
     ],
 )
 async def test_the_only_option_with_the_variant_asked_is_answered(text: str, code: str) -> None:
