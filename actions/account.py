@@ -371,7 +371,7 @@ class ActionAnswerAccountFaq(Action):
             dispatcher.utter_message(
                 text="Anh/chị có muốn tôi hướng dẫn từng bước không?", buttons=buttons
             )
-        return []
+        return [SlotSet("procedure_code", faq.procedure)] if faq.procedure else []
 
 
 class ActionCheckIdNumber(Action):

@@ -69,10 +69,14 @@ class ActionDefaultFallback(Action):
         message = Message.latest(tracker)
         text = message.procedure_text()
         hits = ranked(text) if search_query(text) else []
-        tells_the_case = message.states_a_case() and tracker.get_slot("procedure_code")
-        if (hits and hits[0].score >= SUGGEST) or asks_for_a_procedure(text) or tells_the_case:
+        focus = tracker.get_slot("procedure_code")
+        tells_the_case = message.states_a_case() and focus
+        asks_an_aspect = focus and message.aspects() not in ([], ["overview"])
+        found = hits and hits[0].score >= SUGGEST
+        if found or asks_for_a_procedure(text) or tells_the_case or asks_an_aspect:
             # a procedure question the classifier doubted (found, or "not found" with the
-            # closest ones and the hotline), or the case of the procedure in focus told
+            # closest ones and the hotline), or the case of the procedure in focus told, or
+            # one of its aspects asked ("vậy ra công an xã thì mang gì")
             return respond(dispatcher, tracker)
         failures = int(tracker.get_slot("failed_turns") or 0) + 1
         if failures < FAILURES_BEFORE_HANDOFF:

@@ -75,6 +75,7 @@ class Faq:
     guide: Optional[str] = None  # the topic the offer starts the guide with
     guide_title: Optional[str] = None
     guide_slots: Dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    procedure: Optional[str] = None  # the code of the procedure it is about, put in focus
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def _path(key: str, data: dict) -> GuidePath:
     return GuidePath(key, data["title"], steps)
 
 
-def _faq(key: str, data: Dict[str, Any]) -> Faq:
+def _faq(key: str, data: Dict[str, Any], related: Dict[str, str]) -> Faq:
     sources = tuple(str(url) for url in data.get("sources") or [])
     if not sources:
         raise GuideDataError(f"faq.{key}: an answer needs its sources")
@@ -136,17 +137,27 @@ def _faq(key: str, data: Dict[str, Any]) -> Faq:
         guide=data.get("guide"),
         guide_title=data.get("guide_title"),
         guide_slots=dict(data.get("guide_slots") or {}),
+        procedure=_related(key, data.get("procedure"), related),
     )
+
+
+def _related(key: str, name: Optional[str], related: Dict[str, str]) -> Optional[str]:
+    if name is None:
+        return None
+    if name not in related:
+        raise GuideDataError(f"faq.{key}: procedure '{name}' is not in related_procedures")
+    return related[name]
 
 
 @lru_cache(maxsize=1)
 def load_account_guide(path: Path = GUIDE_FILE) -> AccountGuide:
     """Load and check the guide data."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    related = {str(k): str(v) for k, v in (data.get("related_procedures") or {}).items()}
     return AccountGuide(
         paths={key: _path(key, value) for key, value in data["paths"].items()},
-        faq={key: _faq(key, value) for key, value in data["faq"].items()},
-        related_procedures=dict(data.get("related_procedures") or {}),
+        faq={key: _faq(key, value, related) for key, value in data["faq"].items()},
+        related_procedures=related,
         hotlines=dict(data.get("hotlines") or {}),
         checked=str(data["checked"]),
         intros={

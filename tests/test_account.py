@@ -346,3 +346,17 @@ async def test_a_new_session_resumes_the_unfinished_step() -> None:
     assert dispatcher.messages[-1]["text"].startswith("Bước 3/")
     finished = {"account_path": "forgot_password", "account_step": 99}
     assert resume_events(finished) == []
+
+
+async def test_an_answer_about_the_level_2_account_puts_its_procedure_in_focus() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerAccountFaq().run(
+        dispatcher, tracker("định danh mức 2 là gì", "account_faq"), {}
+    )
+    assert {"event": "slot", "timestamp": None, "name": "procedure_code", "value": "3.000228"} in [
+        dict(e) for e in events
+    ]
+    events = await ActionAnswerAccountFaq().run(
+        CollectingDispatcher(), tracker("VNeID là gì?", "account_faq"), {}
+    )
+    assert events == []

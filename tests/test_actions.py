@@ -448,6 +448,19 @@ async def test_fallback_answers_a_bare_procedure_name() -> None:
     assert slot(events, "procedure_code") == BIRTH
 
 
+async def test_fallback_answers_an_aspect_of_the_procedure_in_focus() -> None:
+    level_2_account = "3.000228"
+    messages, events = await run(
+        ActionDefaultFallback(),
+        "vay ra cong an xa thi mang gi",
+        "nlu_fallback",
+        procedure_code=level_2_account,
+    )
+    assert "chưa hiểu" not in text_of(messages)
+    assert slot(events, "last_answer")["code"] == level_2_account
+    assert "documents" in slot(events, "last_answer")["aspects"]
+
+
 async def test_repeated_fallbacks_offer_the_hotline() -> None:
     messages, events = await run(ActionDefaultFallback(), "asdf qwer", "nlu_fallback")
     assert slot(events, "failed_turns") == 1
