@@ -300,3 +300,22 @@ def test_forms_are_fetched_from_the_record_page_linked_in_the_answer(servers, br
         shot(page, "widget-documents-forms-phone")
     finally:
         context.close()
+
+
+def test_staff_offered_after_a_thumbs_down_answers_readably(servers, browser) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "đăng ký kết hôn mất bao lâu", "Thời hạn giải quyết")
+        page.locator(".feedback").last.get_by_role("button", name="Chưa đúng").click()
+        wait_for_log(page, "còn thiếu điều gì")
+        bubbles = page.locator(".msg.bot").count()
+        reasons = page.get_by_role("group", name="Các lựa chọn").last
+        reasons.get_by_role("button", name="Gặp cán bộ").click()
+        page.locator(".msg.bot").nth(bubbles).wait_for(timeout=WAIT)
+        offer = page.locator(".msg.bot").last.inner_text()
+        assert "cán bộ" in offer or "tổng đài" in offer
+        assert_readable(page, page.locator(".msg.bot").last, "staff offer")
+        shot(page, "widget-staff-offer-phone")
+    finally:
+        context.close()
