@@ -33,6 +33,7 @@ from actions.context import (
     resolve,
     suggestions,
 )
+from actions.replies import choose_payload
 from actions.understanding import Message
 from bot.privacy import mask_personal_numbers
 from knowledge import render
@@ -70,11 +71,6 @@ OWN_RULES = frozenset(
         "other_language",
     }
 )
-
-
-def choose_payload(value: str) -> str:
-    """The payload of an option button."""
-    return f'/choose_option{{"chosen_option":"{value}"}}'
 
 
 def _case_of(procedure: Procedure, value: Any) -> Optional[int]:
@@ -282,13 +278,19 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         else:
             _open_choice(reply, choice)
     elif found.query and names_a_request(found.query):
-        nearest = [h.name for h in suggestions(found.query)]
+        closest = render.closest_names(
+            [(h.short_name or h.name, h.code) for h in suggestions(found.query)]
+        )
         answer = replies.new_answer(None, ["not_found"])
         reply.say(
-            render.not_found(mask_personal_numbers(found.query), nearest, profile()),
-            replies.not_found_buttons(answer),
+            render.not_found(
+                mask_personal_numbers(found.query), [n for n, _ in closest], profile()
+            ),
+            replies.not_found_buttons(answer, closest),
         )
         reply.events += _close_choice() + [SlotSet("last_answer", answer.as_slot())]
+        if aspects != ["overview"]:
+            reply.events.append(SlotSet("pending_aspects", aspects))  # a closest one tapped
     else:
         reply.say(render.ask_which_procedure())
         reply.events += [SlotSet("pending_aspects", aspects)]

@@ -10,7 +10,9 @@ show fewer, ``bot/channels/shaping.py``):
 3. "Gặp cán bộ" (``/request_human``);
 4. the 👍 Hữu ích / 👎 Chưa đúng controls.
 
-A "not found" answer carries "Gặp cán bộ" and the feedback controls. Each answer gets an id;
+A "not found" answer carries the closest procedures as quick replies (the names its text
+lists, numbered, so a channel that must shorten them does not list them again), "Gặp cán bộ"
+and the feedback controls. Each answer gets an id;
 the ``last_answer`` slot (``answer.as_slot()``: ``{"id", "code", "aspects"}``) and the feedback
 payloads carry it, so a 👍 / 👎 is stored against the answer it was given for.
 
@@ -21,7 +23,7 @@ An answering action calls ``new_answer()``, sends ``answer_buttons()`` (or
 from __future__ import annotations
 
 import uuid
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.feedback.answers import DOWN, RATINGS, UP, AnswerRef, feedback_payload
 from knowledge import render
@@ -40,6 +42,11 @@ HUMAN = {"title": "Gặp cán bộ", "payload": "/request_human"}
 RECORD_LINK_TITLE = "Xem chi tiết thủ tục"
 PORTAL_LINK_TITLE = "Mở Cổng DVC quốc gia"
 SUBMIT_LINK_TITLE = "Nộp hồ sơ trực tuyến"
+
+
+def choose_payload(value: str) -> str:
+    """The payload of an option button (a procedure code, or "<code>#<case index>")."""
+    return f'/choose_option{{"chosen_option":"{value}"}}'
 
 
 def new_answer(code: Optional[str], aspects: Sequence[str]) -> AnswerRef:
@@ -87,6 +94,10 @@ def answer_buttons(procedure: Procedure, answer: AnswerRef) -> List[Dict[str, st
     ]
 
 
-def not_found_buttons(answer: AnswerRef) -> List[Dict[str, str]]:
-    """The buttons of a "no procedure found" answer."""
-    return [HUMAN, *feedback_buttons(answer)]
+def not_found_buttons(
+    answer: AnswerRef, closest: Sequence[Tuple[str, str]] = ()
+) -> List[Dict[str, str]]:
+    """The buttons of a "no procedure found" answer: each of the ``closest`` procedures
+    (``(title, code)``, as the text lists them), "Gặp cán bộ", the feedback controls."""
+    offered = [{"title": title, "payload": choose_payload(code)} for title, code in closest]
+    return [*offered, HUMAN, *feedback_buttons(answer)]

@@ -240,6 +240,7 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
         lines.append(f"{number_}. {_document_line(document)}")
     return _join(
         "\n".join(lines),
+        forms_line(procedure, case.documents),
         full_name_line(procedure),
         *_missing(procedure, "giấy tờ", "hồ sơ"),
         source_line(procedure),
@@ -247,22 +248,30 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
 
 
 def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
-    """One document on one line; its form, where the record has its address, as a link."""
+    """One document on one line, with the name of its form (the official records give a
+    form's file name but no public address for it: ``forms_line`` says where to get it)."""
     quantities = []
     if document.originals:
         quantities.append(f"{document.originals} bản chính")
     if document.copies:
         quantities.append(f"{document.copies} bản sao")
     details = list(quantities)
-    form_url = getattr(document, "form_url", None)
-    if document.form or form_url:
-        details.append(f"mẫu: {inline_link(document.form or 'tải mẫu', form_url)}")
+    if document.form:
+        details.append(f"mẫu: {document.form}")
     if not document.required:
         details.append("nếu thuộc trường hợp này")
     line = document.name + (f" ({'; '.join(details)})" if details else "")
     if document.note:
         line += f". {document.note}"
     return " ".join(line.split())
+
+
+def forms_line(procedure: Procedure, documents: Sequence) -> Optional[str]:
+    """Where to download the forms the ``documents`` name: the procedure's official record
+    page (none when only the portal's home page is known)."""
+    if not any(d.form for d in documents) or not urlsplit(procedure.source_url).path.strip("/"):
+        return None
+    return f"Tải các mẫu đơn, tờ khai tại {record_page_link(procedure)}."
 
 
 def case_question(procedure: Procedure) -> str:
@@ -535,14 +544,22 @@ def candidates_question(names: Sequence[str]) -> str:
     return "Anh/chị muốn hỏi thủ tục nào dưới đây?" if len(names) > 1 else "Có phải anh/chị hỏi:"
 
 
-def not_found(query: str, suggestions: Sequence[str], profile: ProvinceProfile) -> str:
-    """No procedure matches: say so, suggest the closest ones (each name once, long ones
-    shortened), offer the hotline."""
+def closest_names(named: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """The closest procedures of a "not found" answer, ``(name, code)``: each name once, long
+    ones shortened, as they are listed and put on buttons."""
+    found: Dict[str, str] = {}
+    for name, code in named:
+        found.setdefault(shortened_name(name.strip().rstrip(".")), code)
+    return list(found.items())
+
+
+def not_found(query: str, names: Sequence[str], profile: ProvinceProfile) -> str:
+    """No procedure matches: say so, list the closest ones (``closest_names``), numbered as
+    their buttons, and offer the hotline."""
     lines = [f"Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp với «{query[:80]}»."]
-    names = list(dict.fromkeys(shortened_name(n.strip().rstrip(".")) for n in suggestions))
     if names:
         lines.append("Các thủ tục gần nhất:")
-        lines += [f"- {name}" for name in names]
+        lines += [f"{number}. {name}" for number, name in enumerate(names, start=1)]
     lines.append(hotline_sentence(profile))
     return _join(*lines)
 

@@ -30,6 +30,7 @@ from bot.handoff.models import Ticket
 from bot.handoff.store import HandoffStore
 
 MARRIAGE = "1.000894"
+MARRIAGE_PAGE = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/019d2bfd-3fac-7489-b53b-a15eb239a6fe"
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def seed_answers(folder: Path, database: str) -> None:
         question = f"đăng ký kết hôn cần giấy tờ gì, số của tôi 091234567{number}"
         conversations[sender] = answered(
             question,
-            "Hồ sơ cần chuẩn bị… [Tờ khai](https://dichvucong.gov.vn/mau/tk.docx)",
+            f"Hồ sơ cần chuẩn bị… Tải các mẫu đơn, tờ khai tại [trang thủ tục]({MARRIAGE_PAGE}).",
             answer.answer_id,
             MARRIAGE,
             "documents",
@@ -170,8 +171,15 @@ def test_the_supervisor_page_shows_coloured_indicators(setup, browser) -> None: 
         cards = page.locator("#indicators li.indicator")
         assert cards.count() == 5
         labels = page.inner_text("#indicators")
-        for expected in ("Thời gian chờ (trung vị)", "Tỷ lệ chuyển cho cán bộ", "Mức hài lòng"):
+        for expected in (
+            "Thời gian chờ (trung vị)",
+            "Tỷ lệ chuyển cho cán bộ",
+            "Hài lòng với cán bộ (điểm trung bình)",
+        ):
             assert expected in labels
+        # the 1-5 ratings of staff help are told apart from the 👍 / 👎 on the bot's answers
+        assert "0 lượt đánh giá cán bộ" in labels
+        assert "Người dân đánh giá cán bộ hỗ trợ" in page.inner_text("main")
         levels = {cards.nth(i).get_attribute("class").split()[-1] for i in range(5)}
         assert levels <= {"green", "yellow", "orange", "red", "none"}
         assert page.locator("#per-day tr").count() == 30
@@ -190,10 +198,13 @@ def test_the_supervisor_page_shows_coloured_indicators(setup, browser) -> None: 
         worst.get_by_role("button", name="Xem hội thoại").first.click()
         page.wait_for_selector("#disliked .transcript .message.bot")
         transcript = worst.locator(".transcript").first
-        assert "Hồ sơ cần chuẩn bị… Tờ khai" in transcript.inner_text()  # as the citizen read it
+        # as the citizen read it
+        assert "Hồ sơ cần chuẩn bị… Tải các mẫu đơn, tờ khai tại trang thủ tục." in (
+            transcript.inner_text()
+        )
         assert "https://" not in transcript.inner_text()
-        form = transcript.get_by_role("link", name="Tờ khai")
-        assert form.get_attribute("href") == "https://dichvucong.gov.vn/mau/tk.docx"
+        form = transcript.get_by_role("link", name="trang thủ tục")
+        assert form.get_attribute("href") == MARRIAGE_PAGE
         unanswered = page.locator("#unanswered")
         assert "cho hỏi làm sổ hồng bao lâu" in unanswered.inner_text()
         assert "Không tìm thấy thủ tục" in unanswered.inner_text()

@@ -112,3 +112,13 @@ def test_a_procedure_known_from_the_catalogue_snapshot_only(servers) -> None:  #
     links = json.dumps(replies, ensure_ascii=False)
     assert "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/" in links  # the official record
     assert "5 ngày làm việc" in citizen.text("mất bao lâu vậy")
+
+
+def test_a_closest_procedure_tapped_after_not_found_is_answered(servers) -> None:  # noqa: ANN001
+    citizen = Citizen(servers)
+    reply = citizen.say("giấy phép bán lẻ rượu cần giấy tờ gì")
+    answer = next(m for m in reply if "chưa tìm thấy thủ tục" in m.get("text", ""))
+    closest = [b for b in answer["buttons"] if b["payload"].startswith("/choose_option")]
+    assert closest and closest[0]["title"] in answer["text"]
+    tapped = citizen.text(closest[0]["payload"])
+    assert closest[0]["title"] in tapped and "chưa tìm thấy" not in tapped and "Nguồn: " in tapped

@@ -23,6 +23,7 @@ from bot.console.answer_quality import answer_quality, csv_table
 from bot.console.statistics import Period
 from bot.feedback.answers import AnswerRef, feedback_payload, is_feedback_payload
 from bot.feedback.store import FeedbackStore
+from knowledge import render
 from tests.trackers import make_tracker
 
 BIRTH = "1.001193"
@@ -110,18 +111,28 @@ async def test_every_answer_gets_its_own_id() -> None:
     assert slot(first[1], "last_answer")["id"] != slot(second[1], "last_answer")["id"]
 
 
-async def test_not_found_carries_staff_and_feedback() -> None:
+async def test_not_found_offers_the_closest_procedures_staff_and_feedback() -> None:
     messages, events = await run(
         ActionAnswerProcedure(),
         make_tracker("xin visa du lịch Nhật Bản phí bao nhiêu", "ask_fee"),
     )
-    assert [b["title"] for b in messages[-1]["buttons"]] == [
+    buttons = messages[-1]["buttons"]
+    listed = [line[3:] for line in messages[-1]["text"].splitlines() if line[:3] in NUMBERS]
+    assert listed and [b["title"] for b in buttons] == [
+        *listed,
         "Gặp cán bộ",
         "👍 Hữu ích",
         "👎 Chưa đúng",
     ]
+    for button, name in zip(buttons, listed, strict=False):
+        code = json.loads(button["payload"].removeprefix("/choose_option"))["chosen_option"]
+        assert render.shortened_name(knowledge().procedure(code).short_name) == name
     assert slot(events, "last_answer")["aspects"] == ["not_found"]
     assert slot(events, "last_answer")["code"] is None
+    assert slot(events, "pending_aspects") == ["fee"]  # what a closest one tapped answers
+
+
+NUMBERS = ("1. ", "2. ", "3. ")
 
 
 def test_a_catalogue_only_procedure_offers_no_follow_ups() -> None:

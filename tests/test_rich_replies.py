@@ -39,6 +39,7 @@ from bot.channels.shaping import (
     button_groups,
     buttons_of,
     split_text,
+    with_inline_links,
 )
 from bot.channels.widget import widget_message
 from bot.feedback.answers import is_feedback_payload
@@ -390,7 +391,7 @@ def test_widget_message_sorts_links_choices_and_feedback() -> None:
 # --- long document lists ------------------------------------------------------------------
 
 
-def test_documents_are_numbered_one_a_line_with_the_form_as_a_download_link() -> None:
+def test_documents_are_numbered_one_a_line_and_forms_are_fetched_from_the_record_page() -> None:
     procedure = knowledge().procedure(MARRIAGE)
     documents = [
         Document(
@@ -402,21 +403,31 @@ def test_documents_are_numbered_one_a_line_with_the_form_as_a_download_link() ->
         ),
         Document(position=1, name="Giấy tờ tùy thân\nbản chụp", copies=1, required=True),
     ]
-    documents[0].form_url = "https://dichvucong.gov.vn/mau/to-khai-ket-hon.docx"
     case = Case(position=0, name="Trường hợp chung", documents=documents)
-    text = render.documents(procedure, case)
-    lines = text.splitlines()
-    assert lines[1] == (
-        "1. Tờ khai đăng ký kết hôn (1 bản chính; mẫu: "
-        "[Tờ khai TP/HT-2020-KH](https://dichvucong.gov.vn/mau/to-khai-ket-hon.docx))"
-    )
+    lines = render.documents(procedure, case).splitlines()
+    assert lines[1] == "1. Tờ khai đăng ký kết hôn (1 bản chính; mẫu: Tờ khai TP/HT-2020-KH)"
     assert lines[2] == "2. Giấy tờ tùy thân bản chụp (1 bản sao)"
+    # the records name a form's file but give no public address for it: no address is made
+    # up, the record page (where the portal offers the forms) is linked instead
+    assert render.inline_links("\n".join(lines)) == [
+        ("trang thủ tục trên Cổng Dịch vụ công quốc gia", procedure.source_url)
+    ]
+    assert lines[3].startswith("Tải các mẫu đơn, tờ khai tại [trang thủ tục")
     assert lines[-1] == f"Nguồn: Cổng Dịch vụ công quốc gia, kiểm tra {procedure.checked:%d/%m/%Y}"
-    assert render.plain_links(lines[1]).endswith(
-        "mẫu: Tờ khai TP/HT-2020-KH (https://dichvucong.gov.vn/mau/to-khai-ket-hon.docx))"
-    )
-    documents[0].form_url = "javascript:alert(1)"
-    assert "](" not in render.documents(procedure, case)
+    # on the messaging channels that link is the record's own button, not a second one
+    links = [b for b in buttons_of(answer_buttons("documents")) if b.is_link]
+    text, shaped = with_inline_links(render.documents(procedure, case), links)
+    assert [b.url for b in shaped] == [procedure.source_url] and "](" not in text
+
+
+def test_no_forms_line_without_forms_or_without_a_record_page() -> None:
+    record = knowledge().procedure(MARRIAGE)
+    plain = [Document(position=0, name="Giấy tờ tùy thân", originals=1, required=True)]
+    with_form = [Document(position=0, name="Tờ khai", form="Tờ khai", required=True)]
+    assert render.forms_line(record, plain) is None
+    assert render.forms_line(record, with_form) is not None
+    catalogue_only = Procedure(code="9.999999", source_url="https://dichvucong.gov.vn")
+    assert render.forms_line(catalogue_only, with_form) is None  # the home page has no forms
 
 
 def long_named_procedure() -> Procedure:
@@ -600,16 +611,59 @@ def test_no_response_of_the_domain_writes_a_web_address_out() -> None:
     assert any(render.inline_links(t) for t in texts)  # the account guide's last step
 
 
-def test_not_found_lists_each_close_name_once_and_shortened() -> None:
+def test_not_found_lists_each_close_name_once_shortened_and_numbered() -> None:
     long_name = (
         "Hỗ trợ tư vấn, công nghệ cho doanh nghiệp nhỏ và vừa, hỗ trợ phát triển nguồn nhân "
         "lực, hỗ trợ doanh nghiệp nhỏ và vừa khởi nghiệp sáng tạo và tham gia cụm liên kết ngành"
     )
     voucher = "Thủ tục đề xuất tham gia chương trình hỗ trợ voucher"
-    text = render.not_found("bán dẫn", [long_name, f"{voucher}.", voucher], current_profile())
-    listed = [line[2:] for line in text.splitlines() if line.startswith("- ")]
-    assert listed == [render.shortened_name(long_name), voucher]
-    assert all(len(name) <= render.LONG_NAME_CHARS + 1 for name in listed)
+    closest = render.closest_names([(long_name, "1"), (f"{voucher}.", "2"), (voucher, "3")])
+    assert closest == [(render.shortened_name(long_name), "1"), (voucher, "2")]
+    text = render.not_found("bán dẫn", [name for name, _ in closest], current_profile())
+    assert [f"1. {closest[0][0]}", f"2. {voucher}"] == text.splitlines()[2:4]
+    assert all(len(name) <= render.LONG_NAME_CHARS + 1 for name, _ in closest)
+    assert current_profile().hotline in text.splitlines()[-1]
+
+
+def not_found_answer() -> tuple[str, List[Dict[str, Any]]]:
+    closest = render.closest_names(
+        [
+            ("Cấp lại Giấy phép lập cơ sở bán lẻ", "2.000665"),
+            ("Gia hạn Giấy phép lập cơ sở bán lẻ", "1.001441"),
+            ("Thông báo hoạt động bán lẻ thuốc lưu động", "1.014102"),
+        ]
+    )
+    text = render.not_found("giấy phép bán lẻ rượu", [n for n, _ in closest], current_profile())
+    return text, replies.not_found_buttons(replies.new_answer(None, ["not_found"]), closest)
+
+
+def test_messenger_not_found_offers_the_closest_as_quick_replies_listed_once() -> None:
+    text, buttons = not_found_answer()
+    (part,) = [messenger.message_body(r) for r in messenger.plan(text, buttons)]
+    check_messenger_message(part)
+    assert part["text"] == text  # the answer numbers the closest ones already
+    titles = [q["title"] for q in part["quick_replies"]]
+    assert [t[:3] for t in titles[:3]] == ["1. ", "2. ", "3. "]
+    assert titles[3:] == ["Gặp cán bộ", "👍 Hữu ích", "👎 Chưa đúng"]
+    assert part["quick_replies"][0]["payload"] == replies.choose_payload("2.000665")
+
+
+def test_zalo_not_found_offers_the_closest_within_five_buttons_a_message() -> None:
+    text, buttons = not_found_answer()
+    messages = [zalo.message_body(r) for r in zalo.ZaloOutput(None).plan(text, buttons)]
+    for message in messages:
+        check_zalo_message(message)
+    groups = [[b["title"] for b in m["attachment"]["payload"]["buttons"]] for m in messages]
+    assert groups == [
+        [
+            "Cấp lại Giấy phép lập cơ sở bán lẻ",
+            "Gia hạn Giấy phép lập cơ sở bán lẻ",
+            "Thông báo hoạt động bán lẻ thuốc lưu động",
+            "Gặp cán bộ",
+        ],
+        ["👍 Hữu ích", "👎 Chưa đúng"],
+    ]
+    assert messages[0]["text"] == text and messages[1]["text"] == FEEDBACK_QUESTION
 
 
 def test_a_question_not_understood_offers_staff() -> None:

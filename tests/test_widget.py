@@ -32,6 +32,14 @@ PLACEHOLDER_FITS = """() => {
 }"""
 
 
+# Scrolls the conversation (not the page) so that an element sits in its middle.
+SHOW_IN_LOG = """(node) => {
+  const log = node.closest('.log');
+  const at = node.getBoundingClientRect().top - log.getBoundingClientRect().top;
+  log.scrollTop += at - log.clientHeight / 2;
+}"""
+
+
 def wait_for_log(page, text: str) -> None:  # noqa: ANN001
     page.wait_for_function(f"{LOG_TEXT}.includes({json.dumps(text)})", timeout=WAIT)
 
@@ -249,5 +257,65 @@ def test_a_long_document_list_reads_well_on_a_phone(servers, browser) -> None:  
         assert answer.count("Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan") == 1
         assert_answer_readable(page, "widget documents")
         shot(page, "widget-documents-phone")
+    finally:
+        context.close()
+
+
+def test_not_found_offers_the_closest_procedures_as_buttons(servers, browser) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "giấy phép bán lẻ rượu cần giấy tờ gì", "chưa tìm thấy thủ tục")
+        answer = page.locator(".msg.bot").last.inner_text()
+        listed = [line[3:] for line in answer.splitlines() if line[:1].isdigit()]
+        choices = page.get_by_role("group", name="Các lựa chọn").last.get_by_role("button")
+        assert listed and choices.all_inner_texts() == [*listed, "Gặp cán bộ"]
+        assert "tổng đài" in answer
+        assert_readable(page, page.locator(".msg.bot"), "not found answer")
+        assert_readable(page, choices, "closest procedures")
+        assert_readable(page, page.locator(".feedback button:enabled"), "not found feedback")
+        shot(page, "widget-not-found-phone")
+        choices.first.click()
+        wait_for_log(page, f"«{listed[0]}»")
+    finally:
+        context.close()
+
+
+def test_forms_are_fetched_from_the_record_page_linked_in_the_answer(servers, browser) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "đăng ký kết hôn cần giấy tờ gì", "Tải các mẫu đơn, tờ khai tại")
+        answer = page.locator(".msg.bot").last
+        assert "1. Tờ khai đăng ký kết hôn" in answer.inner_text()
+        assert "mẫu: Tờ khai đăng ký kết hôn" in answer.inner_text()
+        forms = answer.get_by_role("link", name="trang thủ tục trên Cổng Dịch vụ công quốc gia")
+        record = page.get_by_role("group", name="Liên kết").last.get_by_role("link").first
+        assert forms.get_attribute("href") == record.get_attribute("href")
+        assert forms.get_attribute("href").startswith(
+            "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"
+        )
+        assert_readable(page, forms, "forms link")
+        forms.evaluate(SHOW_IN_LOG)
+        shot(page, "widget-documents-forms-phone")
+    finally:
+        context.close()
+
+
+def test_staff_offered_after_a_thumbs_down_answers_readably(servers, browser) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "đăng ký kết hôn mất bao lâu", "Thời hạn giải quyết")
+        page.locator(".feedback").last.get_by_role("button", name="Chưa đúng").click()
+        wait_for_log(page, "còn thiếu điều gì")
+        bubbles = page.locator(".msg.bot").count()
+        reasons = page.get_by_role("group", name="Các lựa chọn").last
+        reasons.get_by_role("button", name="Gặp cán bộ").click()
+        page.locator(".msg.bot").nth(bubbles).wait_for(timeout=WAIT)
+        offer = page.locator(".msg.bot").last.inner_text()
+        assert "cán bộ" in offer or "tổng đài" in offer
+        assert_readable(page, page.locator(".msg.bot").last, "staff offer")
+        shot(page, "widget-staff-offer-phone")
     finally:
         context.close()

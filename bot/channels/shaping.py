@@ -166,9 +166,9 @@ def usable(buttons: Sequence[Button], limits: Limits) -> List[Button]:
 
 def fit_titles(text: str, buttons: List[Button], limits: Limits) -> tuple[str, List[Button]]:
     """Titles within the limit: a link's title is shortened; when a choice's title is too long,
-    the choices are listed, numbered, under the text (unless it lists them so already) and
-    their buttons carry the numbers."""
-    choices = [b for b in buttons if not b.is_link and b.kind != FEEDBACK]
+    the choices (the quick replies; not "Gặp cán bộ") are listed, numbered, under the text
+    (unless it lists them so already) and their buttons carry the numbers."""
+    choices = [b for b in buttons if b.kind == REPLY]
     if any(len(b.title) > limits.title_chars for b in choices):
         listed = [f"{i}. {b.title}" for i, b in enumerate(choices, start=1)]
         if not set(listed) <= set(text.splitlines()):  # the question may number them already

@@ -213,7 +213,7 @@ def supervisor_figures(
         "indicators": [
             *_waiting(rows, period, timeout, thresholds),
             *_conversations(rows, senders, thresholds),
-            _shown(thresholds, "average_rating", average, f"{len(ratings)} lượt đánh giá"),
+            _shown(thresholds, "average_rating", average, f"{len(ratings)} lượt đánh giá cán bộ"),
         ],
         "tickets_per_day": [
             {"date": day.isoformat(), "count": per_day.get(day, 0)} for day in period.dates()

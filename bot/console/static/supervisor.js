@@ -59,7 +59,7 @@ function render(figures) {
     ["Trợ lý tự giải đáp", shown(totals.bot_alone)],
     ["Yêu cầu gọi lại", shown(totals.callbacks)],
     ["Phiếu quá hạn chờ", shown(totals.timed_out)],
-    ["Lượt đánh giá", shown(figures.ratings.count)],
+    ["Lượt đánh giá cán bộ", shown(figures.ratings.count)],
   ];
   $("totals").replaceChildren(...rows.flatMap(([label, value]) => [el("dt", label), el("dd", value)]));
 }
