@@ -515,6 +515,39 @@ def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, pla
 
 
 @pytest.mark.servers
+def test_not_found_on_zalo_and_messenger_offers_the_closest_in_documented_messages(
+    channel_servers,  # noqa: ANN001
+    platforms,  # noqa: ANN001
+) -> None:
+    fake_zalo, fake_messenger = platforms
+    question = "giấy phép bán lẻ rượu cần giấy tờ gì"
+    user = uuid.uuid4().hex[:12]
+    body, headers = zalo_event(user, question, f"msg-{uuid.uuid4()}")
+    assert post(f"{channel_servers.url}/webhooks/zalo/webhook", body, headers)[0] == 200
+    wait_for_turns(channel_servers, zalo.conversation_id(user), 1)
+    sent = fake_zalo.messages_to(user)
+    for message in sent:
+        check_zalo_message(message)
+    answer = next(m for m in sent if "chưa tìm thấy thủ tục" in m["text"])
+    buttons = answer["attachment"]["payload"]["buttons"]
+    closest = [b for b in buttons if b["payload"].startswith("/choose_option")]
+    assert closest and [b["title"] for b in buttons[len(closest) :]] == ["Gặp cán bộ"]
+    assert all(f". {b['title']}" in answer["text"] for b in closest)
+
+    psid = str(uuid.uuid4().int % 10**15)
+    body, headers = messenger_delivery([[text_event(psid, question, f"mid.{uuid.uuid4()}")]])
+    assert post(f"{channel_servers.url}/webhooks/messenger/webhook", body, headers)[0] == 200
+    wait_for_turns(channel_servers, messenger.conversation_id(psid), 1)
+    messages = [r["message"] for r in fake_messenger.requests_to(psid)]
+    for message in messages:
+        check_messenger_message(message)
+    answer = next(m for m in messages if "chưa tìm thấy thủ tục" in m.get("text", ""))
+    quick = [q for q in answer["quick_replies"] if q["payload"].startswith("/choose_option")]
+    assert len(quick) == len(closest)
+    assert answer["text"].count("1. ") == 1  # the closest ones are listed once
+
+
+@pytest.mark.servers
 def test_an_online_answer_gives_the_portals_as_link_buttons_on_zalo_and_messenger(
     channel_servers,  # noqa: ANN001
     platforms,  # noqa: ANN001
