@@ -8,8 +8,10 @@ and the turn ends listening; a failed ``action_session_start`` is replaced by Ra
 session start (with the province's slots), so the conversation works again on its next message
 once the action server is back. When a form's validation fails, the value just given is not
 taken and the form asks for it again: the form keeps waiting, so the citizen's next try (a
-call-back number sent again) is validated and stored, never left to another intent. One log
-line per kind of failure, rate-limited (``bot.rate_limited_log``).
+call-back number sent again) is validated and stored, never left to another intent. The same
+when the action that uses what a form has just collected fails (``action_store_callback``
+right after the call-back number was taken): the form is active again and asks its last
+question again. One log line per kind of failure, rate-limited (``bot.rate_limited_log``).
 """
 
 from __future__ import annotations
@@ -17,13 +19,28 @@ from __future__ import annotations
 import logging
 from typing import Any, List, Optional
 
-from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, RemoteAction
+from rasa.core.actions.action import (
+    ActionExecutionRejection,
+    ActionSessionStart,
+    RemoteAction,
+    create_bot_utterance,
+)
 from rasa.shared.core.constants import (
     ACTION_LISTEN_NAME,
     ACTION_SESSION_START_NAME,
     REQUESTED_SLOT,
 )
-from rasa.shared.core.events import BotUttered, Event, FollowupAction, SlotSet
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    FollowupAction,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.busy import busy_text
 from bot.rate_limited_log import RateLimitedLog
@@ -64,7 +81,44 @@ async def run_or_apologise(self: RemoteAction, *args: Any, **kwargs: Any) -> Lis
         requested = _requested_slot(self, *args, **kwargs)
         if requested:  # a form's validation: not taken, asked again
             return [BotUttered(busy_text()), SlotSet(requested, None)]
-        return [BotUttered(busy_text()), FollowupAction(ACTION_LISTEN_NAME)]
+        return [BotUttered(busy_text()), *await _form_asked_again(*args, **kwargs)]
+
+
+async def _form_asked_again(
+    output_channel: Any, nlg: Any, tracker: DialogueStateTracker, domain: Domain, **_: Any
+) -> List[Event]:
+    """After the busy message: when the failed action came right after a form was completed,
+    that form active again, asking its last question again (its answer not kept); then listen."""
+    form = _just_completed_form(tracker, domain)
+    slots = domain.required_slots_for_form(form) if form else []
+    if not form or not slots:
+        return [FollowupAction(ACTION_LISTEN_NAME)]
+    slot = slots[-1]
+    question = await nlg.generate(f"utter_ask_{slot}", tracker, output_channel.name())
+    asked = [create_bot_utterance(question)] if question else []
+    return [
+        ActiveLoop(form),
+        SlotSet(slot, None),
+        SlotSet(REQUESTED_SLOT, slot),
+        *asked,
+        FollowupAction(ACTION_LISTEN_NAME),
+    ]
+
+
+def _just_completed_form(tracker: DialogueStateTracker, domain: Domain) -> Optional[str]:
+    """The form completed since the citizen's latest message, when no action has run after it
+    (a form stopped by ``action_deactivate_loop`` is no completed form)."""
+    events = list(tracker.events)
+    start = max((i for i, e in enumerate(events) if isinstance(e, UserUttered)), default=0)
+    last_action: Optional[str] = None
+    completed: Optional[str] = None
+    for event in events[start:]:
+        if isinstance(event, ActionExecuted):
+            completed = None
+            last_action = event.action_name
+        elif isinstance(event, ActiveLoop) and event.name is None:
+            completed = last_action if last_action in domain.form_names else None
+    return completed
 
 
 def _requested_slot(self: RemoteAction, *args: Any, **kwargs: Any) -> Optional[str]:

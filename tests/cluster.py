@@ -152,7 +152,10 @@ class Cluster:
             command += ["--enable-api", "--auth-token", API_TOKEN, "--cors", "*"]
             command += ["--credentials", str(ROOT / "credentials.yml")]
             command += ["--endpoints", str(ENDPOINTS), "--port", str(port)]
-            spool = {"CONVERSATION_SPOOL_DIR": str(self.logs / f"rasa-{n}-conversation-spool")}
+            spool = {
+                "CONVERSATION_SPOOL_DIR": str(self.logs / f"rasa-{n}-conversation-spool"),
+                "WEBHOOK_INBOX_DIR": str(self.logs / f"rasa-{n}-webhook-inbox"),
+            }
             self.rasa.append(self._process(f"rasa-{n}", command, {**env, **spool}))
         for n, port in enumerate(self.ports.consoles, 1):
             command = [str(BIN / "python"), "-m", "bot.console.app", "--host", "127.0.0.1"]

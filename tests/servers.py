@@ -53,7 +53,11 @@ class Servers:
         endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
         self.workdir = workdir
         # Conversations waiting for the store are kept in this run's folder, not in var/.
-        self.env = {"CONVERSATION_SPOOL_DIR": str(workdir / "conversation-spool"), **env}
+        self.env = {
+            "CONVERSATION_SPOOL_DIR": str(workdir / "conversation-spool"),
+            "WEBHOOK_INBOX_DIR": str(workdir / "webhook-inbox"),
+            **env,
+        }
         self.logs = [open(workdir / "actions.log", "wb"), open(workdir / "rasa.log", "wb")]
         self.processes = [
             self._start_actions(),

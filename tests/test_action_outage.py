@@ -1,19 +1,24 @@
 """An action-server outage under real servers: every turn gets text (the short "busy" message
 with the hotline), a conversation whose session start failed answers normally once the action
 server is back, a call-back number sent during the outage is asked again and taken when sent
-again, and the outage writes a few log lines, no tracebacks. Also: button payloads in domain
+again, also when the action server was down exactly when the call-back was to be stored, and
+the outage writes a few log lines, no tracebacks. Also: button payloads in domain
 responses are not read as templates (no interpolator errors)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
+import threading
 import urllib.request
 import uuid
-from typing import Iterator
+from typing import Iterator, Set
 
+import aiohttp
 import pytest
+from aiohttp import web
 from rasa.core.agent import Agent
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -23,7 +28,8 @@ from sqlalchemy.exc import OperationalError
 from bot import action_failures
 from bot.busy import busy_text
 from tests.conftest import BRIDGE_TOKEN, start_servers
-from tests.servers import ROOT, Servers
+from tests.platforms import FakeServer
+from tests.servers import ROOT, Servers, free_port
 from tests.test_e2e_rest import Citizen, post
 
 
@@ -106,6 +112,75 @@ def test_a_call_back_number_sent_in_an_outage_is_taken_when_sent_again(off_duty_
         off_duty_servers.restart_actions()
     assert "gọi lại số •••678" in citizen.text("0912345678")  # neither a rating nor lost
     tickets = sqlite3.connect(off_duty_servers.workdir / "knowledge.db").execute(
+        "select callback_phone, status from handoff_ticket where sender_id = ?", (citizen.sender,)
+    )
+    assert tickets.fetchall() == [("0912345678", "callback")]
+
+
+class ActionServerFault(FakeServer):
+    """Stands on the action server's port and forwards to the real one (moved to another port),
+    except the calls of the actions in ``down``: refused as by a server that is down."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
+        self.down: Set[str] = set()
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_route("*", "/{path:.*}", self._forward)
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if request.method == "POST" and json.loads(body or b"{}").get("next_action") in self.down:
+            return web.Response(status=503, text="action server unavailable")
+        async with aiohttp.ClientSession() as session:
+            async with session.request(
+                request.method, self.target + request.path_qs, data=body, headers=request.headers
+            ) as reply:
+                return web.Response(
+                    status=reply.status, body=await reply.read(), content_type=reply.content_type
+                )
+
+    def serve_on(self, port: int) -> None:
+        """Serve on ``port`` instead of a free one."""
+
+        async def serve() -> None:
+            app = web.Application()
+            self.routes(app)
+            self._runner = web.AppRunner(app)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, "127.0.0.1", port).start()
+
+        threading.Thread(target=self._loop.run_forever, daemon=True).start()
+        asyncio.run_coroutine_threadsafe(serve(), self._loop).result(10)
+
+
+@pytest.mark.servers
+def test_a_call_back_number_sent_again_after_storing_it_failed_gets_its_ticket(
+    off_duty_servers,  # noqa: ANN001
+) -> None:
+    servers = off_duty_servers
+    port = servers.actions_port
+    servers.stop_actions()
+    servers.actions_port = free_port()
+    servers.restart_actions()
+    fault = ActionServerFault(f"http://127.0.0.1:{servers.actions_port}")
+    fault.serve_on(port)
+    try:
+        citizen = Citizen(servers)
+        assert "số điện thoại" in citizen.text("gặp cán bộ")
+        fault.down = {"action_store_callback"}  # the number is valid, storing it fails
+        during = citizen.text("0912345678")
+        assert "hệ thống đang bận" in during.lower()
+        assert "số điện thoại" in during  # asked again
+        fault.down = set()
+        assert "gọi lại số •••678" in citizen.text("0912345678")
+    finally:
+        fault.stop()
+        servers.stop_actions()
+        servers.actions_port = port
+        servers.restart_actions()
+    tickets = sqlite3.connect(servers.workdir / "knowledge.db").execute(
         "select callback_phone, status from handoff_ticket where sender_id = ?", (citizen.sender,)
     )
     assert tickets.fetchall() == [("0912345678", "callback")]

@@ -51,6 +51,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.ids import encodable, valid_id
+from bot.channels.inbox import Pending
 from bot.channels.shaping import (
     MORE_CHOICES,
     Button,
@@ -403,7 +404,7 @@ class MessengerInput(PlatformInput):
         return MessengerOutput(self.api, tag=HUMAN_AGENT) if self.api else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        messenger = self.platform_blueprint("messenger_webhook")
+        messenger = self.platform_blueprint("messenger_webhook", on_new_message)
 
         @messenger.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
@@ -435,8 +436,9 @@ class MessengerInput(PlatformInput):
                 messages = incoming(body) if body.get("object") == "page" else []
             except MalformedEvent as error:
                 return refuse(400, str(error))
-            firsts = await self.first_deliveries(m.message_id for m in messages)
-            fresh = [m for m, first in zip(messages, firsts, strict=True) if first]
+            fresh = await self.accept(
+                [Pending(m.message_id, conversation_id(m.psid), m.text) for m in messages]
+            )
             for psid, own in _by_sender(fresh).items():
                 self.turns.start(
                     self._turns(on_new_message, self.output(), psid, own),
@@ -451,18 +453,16 @@ class MessengerInput(PlatformInput):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         output: MessengerOutput,
         psid: str,
-        messages: List[Incoming],
+        messages: List[Pending],
     ) -> None:
         """One user's messages of a delivery, in order."""
         for message in messages:
             await output.api.typing(psid)
-            await self.run_turn(
-                on_new_message, output, conversation_id(psid), message.text, message.message_id
-            )
+            await self.run_turn(on_new_message, output, message)
 
 
-def _by_sender(messages: List[Incoming]) -> Dict[str, List[Incoming]]:
-    grouped: Dict[str, List[Incoming]] = {}
+def _by_sender(messages: List[Pending]) -> Dict[str, List[Pending]]:
+    grouped: Dict[str, List[Pending]] = {}
     for message in messages:
-        grouped.setdefault(message.psid, []).append(message)
+        grouped.setdefault(psid_of(message.conversation), []).append(message)
     return grouped

@@ -2,10 +2,12 @@
 
 Secrets come from the environment, all or nothing, and without them a channel is off (503);
 message ids already processed are kept in the database with an expiry (platforms retry
-deliveries, also after a restart: ``bot.channels.seen``); bot
-turns run after the webhook has answered, with failures logged and the citizen told politely; a
-stopping server refuses new deliveries with a 503 (the platform delivers them again) and first
-finishes the turns it has acknowledged; user ids are masked in logs.
+deliveries, also after a restart: ``bot.channels.seen``); a new message is kept on disk before the
+webhook acknowledges it (``bot.channels.inbox``) and its turn runs after the webhook has
+answered, with failures logged and the citizen told politely; a stopping server refuses new
+deliveries with a 503 (the platform delivers them again) and first finishes the turns it has
+acknowledged; the turns a process left unfinished (killed, or out of time while stopping) run at
+the next process's start, once; user ids are masked in logs.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from typing import (
     Awaitable,
     Callable,
     Dict,
-    Iterable,
     List,
     Optional,
     Sequence,
@@ -31,11 +32,13 @@ from typing import (
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.busy import busy_text
+from bot.channels.inbox import Inbox, Pending
 from bot.channels.seen import SeenIds, seen_ids_from_env
 from bot.channels.shaping import ShapedOutput
 from bot.rate_limited_log import RateLimitedLog
@@ -157,6 +160,7 @@ class PlatformInput(InputChannel):
         self.api = api
         self.seen: SeenIds = seen_ids_from_env()
         self.turns = BackgroundTurns()
+        self.inbox = Inbox.from_env(self.name())
 
     @classmethod
     def api_from_env(cls) -> Optional[Any]:
@@ -178,24 +182,69 @@ class PlatformInput(InputChannel):
         """A new output channel to the platform (only called when the API is configured)."""
         raise NotImplementedError
 
-    async def first_deliveries(self, message_ids: Iterable[str]) -> List[bool]:
-        """For each message id, whether it is delivered for the first time (checked in a
-        thread: the store may be a database); ``ServerStopping`` while the server stops."""
+    async def accept(self, messages: Sequence[Pending]) -> List[Pending]:
+        """The messages delivered for the first time, each kept on disk before the webhook
+        acknowledges it (a duplicate is not); ``ServerStopping`` while the server stops."""
         if self.turns.stopping:
             raise ServerStopping()
-        keys = [f"{self.name()}:{message_id}" for message_id in message_ids]
-        return await asyncio.to_thread(lambda: [self.seen.first_time(key) for key in keys])
+        return await asyncio.to_thread(lambda: [m for m in messages if self._accept(m)])
+
+    def _accept(self, message: Pending) -> bool:
+        # Kept before it is marked as seen: a process killed in between has not answered the
+        # platform, and the next one runs the message from its inbox (``_claim_left``).
+        kept = self.inbox.keep(message)
+        if self.seen.first_time(self._seen_key(message)):
+            return True
+        if kept:
+            self.inbox.drop(message.message_id)
+        return False
+
+    def _seen_key(self, message: Pending) -> str:
+        return f"{self.name()}:{message.message_id}"
+
+    def _claim_left(self) -> List[Pending]:
+        """The messages an earlier process acknowledged and left, marked as seen (the platform
+        may deliver one again) before this server takes any delivery."""
+        left = self.inbox.pending()
+        for message in left:
+            self.seen.first_time(self._seen_key(message))
+        return left
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return self.output() if self.api else None
 
-    def platform_blueprint(self, name: str) -> Blueprint:
-        """The channel's blueprint with its health route and closing listener."""
+    def platform_blueprint(
+        self, name: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """The channel's blueprint with its health route, the turns left by an earlier process
+        run at start-up, and its closing listeners."""
         blueprint = Blueprint(name, __name__)
+        left: List[Pending] = []
 
         @blueprint.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
             return response.json({"status": "ok" if self.api else "not configured"})
+
+        @blueprint.listener("before_server_start")
+        async def claim_left(_app: Any, _loop: Any) -> None:
+            left.extend(await asyncio.to_thread(self._claim_left))
+
+        @blueprint.listener("after_server_start")
+        async def run_left(app: Any, _loop: Any) -> None:
+            if not left:
+                return
+            if self.api is None:
+                logger.warning(
+                    "%s: %d acknowledged messages wait for the channel's secrets",
+                    self.label,
+                    len(left),
+                )
+                return
+            logger.info("%s: running %d turns left by an earlier process", self.label, len(left))
+            self.turns.start(
+                self._run_left(app, on_new_message, list(left)), f"{self.label} turns left"
+            )
+            left.clear()
 
         @blueprint.listener("before_server_stop")
         async def finish_turns(_app: Any, _loop: Any) -> None:
@@ -212,21 +261,52 @@ class PlatformInput(InputChannel):
 
         return blueprint
 
+    async def _run_left(
+        self,
+        app: Any,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        left: List[Pending],
+    ) -> None:
+        """The turns of messages an earlier process acknowledged, in the order they arrived;
+        one whose turn that process had finished and stored is only removed."""
+        for message in left:
+            if await self._stored(app, message):
+                self.inbox.drop(message.message_id)
+            else:
+                await self.run_turn(on_new_message, self.output(), message)
+
+    @staticmethod
+    async def _stored(app: Any, message: Pending) -> bool:
+        """Whether the conversation store already holds ``message`` (its turn ran)."""
+        try:
+            tracker = await app.ctx.agent.tracker_store.retrieve(message.conversation)
+        except Exception as error:  # noqa: BLE001 - unknown: the turn runs
+            problems.warning("inbox", "Stored conversation not read: %s", type(error).__name__)
+            return False
+        events = tracker.events if tracker is not None else []
+        return any(
+            isinstance(e, UserUttered) and e.message_id == message.message_id for e in events
+        )
+
     async def run_turn(
         self,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         output: ShapedOutput,
-        conversation: str,
-        text: str,
-        message_id: str,
+        pending: Pending,
     ) -> None:
-        """One bot turn; when it fails, the citizen is told the system is busy (an unavailable
-        conversation store is no failure: ``bot.tracker_store``)."""
+        """One bot turn, then its message leaves the inbox; when it fails, the citizen is told
+        the system is busy (an unavailable conversation store is no failure:
+        ``bot.tracker_store``)."""
         message = UserMessage(
-            text, output, conversation, input_channel=self.name(), message_id=message_id
+            pending.text,
+            output,
+            pending.conversation,
+            input_channel=self.name(),
+            message_id=pending.message_id,
         )
         try:
             await on_new_message(message)
         except Exception as error:  # noqa: BLE001 - one line; the citizen gets a reply
             problems.warning(self.label, "%s message failed: %s", self.label, type(error).__name__)
-            await output.deliver(conversation, busy_text())
+            await output.deliver(pending.conversation, busy_text())
+        await asyncio.to_thread(self.inbox.drop, pending.message_id)

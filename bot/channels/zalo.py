@@ -45,6 +45,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.ids import encodable, valid_id
+from bot.channels.inbox import Pending
 from bot.channels.shaping import Button, Limits, Reply, ShapedOutput
 from bot.channels.webhooks import (
     PlatformApi,
@@ -371,7 +372,7 @@ class ZaloInput(PlatformInput):
         return ZaloOutput(self.api)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        zalo = self.platform_blueprint("zalo_webhook")
+        zalo = self.platform_blueprint("zalo_webhook", on_new_message)
 
         @zalo.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -396,17 +397,15 @@ class ZaloInput(PlatformInput):
                 message = incoming(event)
             except MalformedEvent as error:
                 return refuse(400, str(error))
-            if message and (await self.first_deliveries([message.message_id]))[0]:
-                self.turns.start(
-                    self.run_turn(
-                        on_new_message,
-                        self.output(),
-                        conversation_id(message.user_id),
-                        message.text,
-                        message.message_id,
-                    ),
-                    f"Zalo turn of {masked(message.user_id)}",
+            if message:
+                pending = Pending(
+                    message.message_id, conversation_id(message.user_id), message.text
                 )
+                for fresh in await self.accept([pending]):
+                    self.turns.start(
+                        self.run_turn(on_new_message, self.output(), fresh),
+                        f"Zalo turn of {masked(message.user_id)}",
+                    )
             return response.json({"status": "ok"})
 
         return zalo
