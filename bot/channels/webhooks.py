@@ -240,7 +240,7 @@ class PlatformInput(InputChannel):
                     len(left),
                 )
                 return
-            logger.info("%s: running %d turns left by an earlier process", self.label, len(left))
+            logger.warning("%s: running %d turns left by an earlier process", self.label, len(left))
             self.turns.start(
                 self._run_left(app, on_new_message, list(left)), f"{self.label} turns left"
             )
