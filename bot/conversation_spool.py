@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List
 
+from bot.private_files import write_json_durably
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "var" / "conversation-spool"
@@ -49,13 +51,7 @@ class ConversationSpool:
         """Keep (or replace) a conversation's events on disk, durably."""
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self._path(sender_id)
-        temporary = path.with_name(f".{path.name}")
-        record = {"sender_id": sender_id, "fresh": fresh, "events": events}
-        with open(temporary, "w", encoding="utf-8", opener=_private) as file:
-            json.dump(record, file, ensure_ascii=False)
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.replace(path)
+        write_json_durably(path, {"sender_id": sender_id, "fresh": fresh, "events": events})
 
     def drop(self, sender_id: str) -> None:
         """Forget a conversation once it is written."""
@@ -76,7 +72,3 @@ class ConversationSpool:
             except (OSError, ValueError, KeyError) as error:
                 logger.error("Kept conversation %s unreadable, left in place: %s", path, error)
         return found
-
-
-def _private(path: str, flags: int) -> int:
-    return os.open(path, flags, 0o600)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List
 
+from bot.private_files import write_json_durably
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "var" / "webhook-inbox"
@@ -54,18 +56,13 @@ class Inbox:
         if path.exists():
             return False
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = path.with_name(f".{path.name}")
         record = {
             "message_id": message.message_id,
             "conversation": message.conversation,
             "text": message.text,
             "received": time.time_ns(),
         }
-        with open(temporary, "w", encoding="utf-8", opener=_private) as file:
-            json.dump(record, file, ensure_ascii=False)
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.replace(path)
+        write_json_durably(path, record)
         return True
 
     def drop(self, message_id: str) -> None:
@@ -85,7 +82,3 @@ class Inbox:
             except (OSError, ValueError, KeyError, TypeError) as error:
                 logger.error("Webhook inbox file %s unreadable, left in place: %s", path, error)
         return [message for _received, message in sorted(records, key=lambda r: r[0])]
-
-
-def _private(path: str, flags: int) -> int:
-    return os.open(path, flags, 0o600)

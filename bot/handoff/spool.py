@@ -19,6 +19,8 @@ from typing import Any, Callable, Dict, List
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.private_files import write_json_durably
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "var" / "callback-spool"
@@ -42,12 +44,7 @@ class CallbackSpool:
         """Keep one request (``FIELDS``) on disk, durably."""
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex}.json"
-        temporary = self.directory / f".{name}"
-        with open(temporary, "w", encoding="utf-8", opener=_private) as file:
-            json.dump({key: request[key] for key in FIELDS}, file, ensure_ascii=False)
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.rename(self.directory / name)
+        write_json_durably(self.directory / name, {key: request[key] for key in FIELDS})
 
     def waiting(self) -> List[Path]:
         """The kept requests, oldest first."""
@@ -88,7 +85,3 @@ class CallbackSpool:
 
         self._flusher = threading.Thread(target=run, name="callback-spool", daemon=True)
         self._flusher.start()
-
-
-def _private(path: str, flags: int) -> int:
-    return os.open(path, flags, 0o600)
