@@ -50,7 +50,8 @@ SHORT_QUERY = 6  # syllables; longer questions get a growing recall weight...
 RECALL_PER_WORD = 0.15  # ...this much per syllable, up to STORY_RECALL
 NEED_WEIGHT = 0.95  # "tôi muốn [nhập khẩu cho con]": what the citizen wants done
 ASIDE = 0.92  # a story sentence that does not say what the citizen wants counts less
-SINGLE = 0.5  # the only plausible procedure, this good, is answered rather than asked about
+PLAIN_AMONG_VARIANTS = 0.6  # a plain procedure this good is answered before its variants
+SINGLE = 0.45  # the only plausible procedure, this good, is answered rather than asked about
 # A message that names no procedure clearly is a follow-up on the one in focus when its few words
 # name nothing the search knows ("ok vậy hết bao nhiêu tiền"), or when most of its words are in
 # the focus's own record ("cần giấy khám sức khỏe không" after the driving licence).
@@ -122,6 +123,19 @@ def _the_variant_asked(close: List[SearchHit], text: str) -> Optional[SearchHit]
     if variant.score < SINGLE:
         return None  # "thay đổi giới tính" is not "Đăng ký thay đổi nội dung … hộ kinh doanh"
     return variant if variant is leader or _plain_form_of(leader, variant) else None
+
+
+def _plain_among_variants(close: List[SearchHit], text: str) -> Optional[SearchHit]:
+    """The first option when the message names no variant and the other options are only its
+    variants ("làm hộ chiếu": "Cấp hộ chiếu" before "Trình báo mất hộ chiếu"): the plain
+    procedure is meant; its variants are offered beside the answer."""
+    if len(close) < 2 or variant_markers(text):
+        return None
+    first = close[0]
+    if first.score < PLAIN_AMONG_VARIANTS:
+        return None
+    title = first.short_name or first.name
+    return first if all(is_variant_of(h.short_name or h.name, title) for h in close[1:]) else None
 
 
 def _kinds_of(markers: Set[str]) -> Set[str]:
@@ -296,6 +310,15 @@ def resolve(
             alternatives=[h for h in close if h is not asked_variant][: MAX_BUTTONS - 1],
             query=query,
             switched=asked_variant.code != focus_code,
+            named=True,
+        )
+    plain = _plain_among_variants(close, text)
+    if plain is not None and not (focus_code and focus_code != plain.code):
+        return Resolution(
+            kb.procedure(plain.code),
+            alternatives=close[1:MAX_BUTTONS],
+            query=query,
+            switched=plain.code != focus_code,
             named=True,
         )
     if top >= confident:

@@ -28,7 +28,8 @@ CODE_PATTERN = re.compile(r"\b\d\.\d{6}\b")
 RECALL_WEIGHT = 1.5  # beta of the F-measure: a phrase fully present in the query matters most
 NAME_SHARE = 0.3  # share of the score from the official short name (prefers the plainer twin)
 KEYWORD_WEIGHT = 0.85  # a keyword is a hint shared by related procedures, not a name
-CLAUSE_WEIGHT = 0.6  # one clause of a long official name ("chuyển mục đích sử dụng đất")
+DOCUMENT_WEIGHT = 0.5  # a document or result name ("Giấy xác nhận khuyết tật")
+CLAUSE_WEIGHT = 0.75  # one clause of a long official name ("chuyển mục đích sử dụng đất")
 MIN_CLAUSE_SYLLABLES = 4
 # Where a long official name splits into clauses that each name the procedure.
 _CLAUSE_BREAKS = re.compile(
@@ -49,6 +50,11 @@ class IndexEntry:
     levels: Tuple[str, ...] = ()
     field: Optional[str] = None
     agency: Optional[str] = None
+    # The procedure's share of its score: below 1 for one citizens rarely file (see
+    # ``knowledge.store.citizen_prior``).
+    prior: float = 1.0
+    # The names of what is filed and what is issued (documents, results): a weaker hint.
+    documents: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,7 @@ class ProcedureIndex:
             names = (entry.name, entry.short_name, *entry.aliases)
             weighted = [(p, 1.0) for p in names] + [(p, KEYWORD_WEIGHT) for p in entry.keywords]
             weighted += [(c, CLAUSE_WEIGHT) for c in clauses(entry.name) if c not in names]
+            weighted += [(d, DOCUMENT_WEIGHT) for d in entry.documents if d not in names]
             for phrase, weight in weighted:
                 folded_terms, accented = phrase_terms(phrase)
                 folded_ids = [vocabulary.setdefault(t, len(vocabulary)) for t in folded_terms]
@@ -203,6 +210,7 @@ class ProcedureIndex:
         names.data[:] = 1.0  # a term repeated in a name counts once
         self._names = names
         self._name_mass = names @ mass_weights
+        self._prior = np.array([e.prior for e in self._entries])
         owner_changes = np.diff(self._phrase_owner) != 0
         self._owner_starts = np.flatnonzero(np.r_[bool(phrase_owner), owner_changes])
         self._owners_with_phrases = self._phrase_owner[self._owner_starts]
@@ -320,7 +328,7 @@ class ProcedureIndex:
         name_scores = _f_measure(
             self._names[:, query_ids] @ weights, query_mass, self._name_mass, recall_weight
         )
-        scores = (1 - NAME_SHARE) * best + NAME_SHARE * name_scores
+        scores = ((1 - NAME_SHARE) * best + NAME_SHARE * name_scores) * self._prior
         top = np.argpartition(-scores, min(limit, len(scores) - 1))[: limit + 1]
         ranked = sorted(top, key=lambda i: -scores[i])[:limit]
         return [

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections import defaultdict
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import quote
 
 from sqlalchemy import MetaData, create_engine, event, inspect, select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge import catalogue
 from knowledge.curated import CURATED_DIR, read_curated, to_model
-from knowledge.models import Base, Procedure
+from knowledge.models import Base, Case, Document, Procedure
 from knowledge.search import IndexEntry, ProcedureIndex, SearchHit
 
 DEFAULT_DB_URL = "sqlite:///" + str(Path(__file__).resolve().parent.parent / "var" / "knowledge.db")
@@ -135,6 +136,42 @@ def add_missing_columns(engine: Engine) -> None:
                     )
 
 
+# Who files a procedure, as the records say (đối tượng thực hiện): a person. A procedure only
+# organisations file ("Thành lập Văn phòng công chứng", the provincial twin of a commune-level
+# land procedure) ranks a little lower for citizens' questions; curated procedures, and
+# records that name no subjects, rank as they are.
+PEOPLE = frozenset(
+    {
+        "Công dân Việt Nam",
+        "Người Việt Nam định cư ở nước ngoài",
+        "Người nước ngoài",
+        "Người nước ngoài cư trú tại Việt Nam",
+        "Người nước ngoài đã cư trú tại Việt Nam",
+        "Công dân Việt Nam mà không xác định được nơi thường trú hoặc nơi tạm trú",
+    }
+)
+ORGANISATIONS_ONLY = 0.85
+MAX_DOCUMENT_WORDS = 16  # longer "names" of documents are explanations
+
+
+def citizen_prior(origin: str, subjects: Iterable[str]) -> float:
+    """The search prior of a procedure: lower when only organisations file it."""
+    subjects = set(subjects)
+    if origin == "curated" or not subjects or subjects & PEOPLE:
+        return 1.0
+    return ORGANISATIONS_ONLY
+
+
+def _distinct_names(names: Iterable[str]) -> Tuple[str, ...]:
+    """Document and result names, each once, short enough to name something."""
+    kept: Dict[str, None] = {}
+    for name in names:
+        name = " ".join(str(name).split())
+        if name and len(name.split()) <= MAX_DOCUMENT_WORDS:
+            kept.setdefault(name, None)
+    return tuple(kept)
+
+
 class KnowledgeBase:
     """Procedures in SQL, searched through an in-memory index rebuilt after each load."""
 
@@ -222,20 +259,31 @@ class KnowledgeBase:
                     Procedure.levels,
                     Procedure.field,
                     Procedure.agency,
+                    Procedure.subjects,
+                    Procedure.origin,
+                    Procedure.results,
                 ).order_by(Procedure.code)
             ).all()
+            documents: Dict[str, List[str]] = defaultdict(list)
+            named = select(Case.procedure_code, Document.name).join(
+                Document, Document.case_id == Case.id
+            )
+            for code, document in session.execute(named):
+                documents[code].append(document)
         self.index = ProcedureIndex(
             IndexEntry(
-                code,
-                name,
-                short_name,
-                tuple(aliases or ()),
-                tuple(keywords or ()),
-                tuple(levels or ()),
-                field,
-                agency,
+                row.code,
+                row.name,
+                row.short_name,
+                tuple(row.aliases or ()),
+                tuple(row.keywords or ()),
+                tuple(row.levels or ()),
+                row.field,
+                row.agency,
+                citizen_prior(row.origin, row.subjects or ()),
+                _distinct_names([*(row.results or ()), *documents[row.code]]),
             )
-            for code, name, short_name, aliases, keywords, levels, field, agency in rows
+            for row in rows
         )
 
     def search(self, query: str, limit: int = 5, **options: float) -> List[SearchHit]:

@@ -609,6 +609,22 @@ async def test_the_only_option_with_the_variant_asked_is_answered(text: str, cod
     assert slot(events, "procedure_code") == code
 
 
+@pytest.mark.parametrize(
+    "text, code, variant",
+    [
+        ("lam can cuoc", "1.014061", "Cấp lại thẻ căn cước"),
+        ("làm hộ chiếu", "1.001456", "Trình báo mất hộ chiếu phổ thông"),
+    ],
+)
+async def test_a_plain_procedure_is_answered_before_its_variants(
+    text: str, code: str, variant: str
+) -> None:
+    messages, events = await run(ActionAnswerProcedure(), text)
+    assert slot(events, "procedure_code") == code
+    offered = [b["title"] for m in messages for b in m.get("buttons") or []]
+    assert variant in offered  # beside the answer, to correct it in a tap
+
+
 async def test_a_one_option_question_is_not_taken_for_granted_when_another_is_in_focus() -> None:
     choice = one_option_choice(BIRTH, "Đăng ký khai sinh", ["agency"])
     _, found = await extract_choice(

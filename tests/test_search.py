@@ -6,7 +6,7 @@ import pytest
 
 from knowledge.query import procedure_query, variant_markers
 from knowledge.search import IndexEntry, ProcedureIndex
-from knowledge.store import KnowledgeBase
+from knowledge.store import KnowledgeBase, citizen_prior
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +97,32 @@ def test_variant_words_are_read_accent_aware_and_a_death_is_not_a_loss(
     text: str, markers: list
 ) -> None:
     assert variant_markers(text) == markers
+
+
+def test_a_document_name_is_a_weaker_hint_than_a_name() -> None:
+    index = ProcedureIndex(
+        [
+            IndexEntry("1.000001", "Cấp Giấy chứng sinh", "Cấp Giấy chứng sinh"),
+            IndexEntry(
+                "1.000002",
+                "Đăng ký khai sinh",
+                "Đăng ký khai sinh",
+                documents=("Tờ khai đăng ký khai sinh", "Giấy chứng sinh"),
+            ),
+            IndexEntry("1.000003", "Đăng ký kết hôn", "Đăng ký kết hôn"),
+        ]
+    )
+    found = [hit.code for hit in index.search("giấy chứng sinh")]
+    assert found[:2] == ["1.000001", "1.000002"]  # named first, then the one that asks for it
+    assert "1.000003" not in found
+
+
+def test_a_procedure_only_organisations_file_ranks_below_its_citizens_twin(
+    kb: KnowledgeBase,
+) -> None:
+    assert citizen_prior("snapshot", ["Doanh nghiệp", "Hợp tác xã"]) < 1.0
+    assert citizen_prior("snapshot", ["Công dân Việt Nam", "Doanh nghiệp"]) == 1.0
+    assert citizen_prior("curated", []) == 1.0
+    # the commune-level land procedure households file, before the provincial one for companies
+    found = [hit.code for hit in kb.search("chuyển mục đích sử dụng đất nông nghiệp", limit=10)]
+    assert found.index("1.013949") < found.index("1.013823")
