@@ -15,6 +15,7 @@ from knowledge.query import (
     only_names_a_variant,
     search_query,
     variant_markers,
+    without_mentions,
     without_variant_words,
 )
 from knowledge.search import RECALL_WEIGHT, SearchHit
@@ -266,13 +267,17 @@ def follows_up(query: str, focus: Procedure, top: float) -> bool:
 
 
 def resolve(
-    text: str, focus_code: Optional[str], request_kinds: Optional[List[str]] = None
+    text: str,
+    focus_code: Optional[str],
+    request_kinds: Optional[List[str]] = None,
+    asks_aspect: bool = False,
 ) -> Resolution:
     """The procedure ``text`` is about, else close candidates, else the one in focus.
 
     A confident match replaces the focus; a message that names nothing keeps it; a message
     that only names a variant ("bị mất") picks that variant of the focus (``request_kinds``
-    are the message's ``request_kind`` entities).
+    are the message's ``request_kind`` entities); one that asks an aspect (``asks_aspect``)
+    and names no other procedure confidently is about the focus.
     """
     request_kinds = request_kinds or []
     kb = knowledge()
@@ -333,6 +338,17 @@ def resolve(
         or follows_up(query, focus, top)
     ):
         return Resolution(focus, query=query)
+    if (
+        focus is not None
+        and asks_aspect
+        and top < CONFIDENT
+        and not names_something(search_query(without_mentions(text)))
+    ):
+        # "làm ở xã nào cũng được hay phải về nơi đăng ký khai sinh" about the copy of a birth
+        # certificate in focus: the procedure it mentions is where to go, not what is asked;
+        # it is offered beside the answer
+        others = [h for h in close if h.code != focus_code]
+        return Resolution(focus, alternatives=others[: MAX_BUTTONS - 1], query=query)
     return Resolution(candidates=close, query=query)
 
 

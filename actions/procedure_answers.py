@@ -242,7 +242,10 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         return reply.send(dispatcher)
     aspects = _aspects_for(message, tracker)
     found = resolve(
-        message.procedure_text(), tracker.get_slot("procedure_code"), message.values("request_kind")
+        message.procedure_text(),
+        tracker.get_slot("procedure_code"),
+        message.values("request_kind"),
+        asks_aspect=bool(message.aspects()),
     )
     if not (found.procedure or found.candidates) and message.states_a_case():
         # "e là mẹ, cháu 16 tuổi" after the criminal-record answer: the case of the focus
@@ -252,7 +255,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
             None if found.switched else _case_of(found.procedure, tracker.get_slot("case_index"))
         )
         answer_procedure(reply, found.procedure, aspects, case_index, message, in_other_loop)
-        if found.alternatives and found.named:
+        if found.alternatives:
             reply.say(
                 render.alternatives_note(),
                 [

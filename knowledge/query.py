@@ -289,3 +289,62 @@ def only_names_a_variant(text: str) -> bool:
     """Whether the message says which variant ("cấp mới", "bị mất", "đổi") but no procedure."""
     query = procedure_query(text)
     return bool(query) and not without_variant_words(query)
+
+
+DOCUMENT_BEFORE_COPY = 3  # words of a document's name before "bản gốc"
+
+
+@lru_cache(maxsize=1)
+def _mention_words() -> Dict[str, Tuple[Tuple[str, ...], ...]]:
+    """The place words, clause end words and copy words of ``mentions``, as written."""
+    data = _vocabulary_file().get("mentions") or {}
+    return {
+        key: tuple(
+            sorted(
+                (tuple(w.text.lower() for w in words(p)) for p in data.get(key) or []),
+                key=len,
+                reverse=True,
+            )
+        )
+        for key in ("places", "ends", "copies")
+    }
+
+
+_CLAUSE_END = re.compile(r"[,.;?!\n]")
+
+
+def without_mentions(text: str) -> str:
+    """``text`` without the places and documents it mentions ("phải về nơi đăng ký khai
+    sinh", "cần hộ chiếu bản gốc"): in a follow-up they say where to go or what to bring, not
+    which procedure is asked about."""
+    found = words(text)
+    typed = [w.text.lower() for w in found]
+    mentions = _mention_words()
+    dropped = [False] * len(typed)
+    at = 0
+    while at < len(typed):
+        place = next((p for p in mentions["places"] if phrase_at(typed, at, p)), None)
+        if place is not None:
+            end = at + len(place)
+            while end < len(typed) and not _ends_clause(text, found, typed, end, mentions):
+                end += 1
+            dropped[at:end] = [True] * (end - at)
+            at = end
+            continue
+        copy = next((c for c in mentions["copies"] if phrase_at(typed, at, c)), None)
+        if copy is not None:
+            start = max(0, at - DOCUMENT_BEFORE_COPY)
+            dropped[start : at + len(copy)] = [True] * (at + len(copy) - start)
+            at += len(copy)
+            continue
+        at += 1
+    return " ".join(w.text for w, gone in zip(found, dropped, strict=True) if not gone)
+
+
+def _ends_clause(
+    text: str, found: List[Word], typed: List[str], at: int, mentions: Dict[str, Any]
+) -> bool:
+    """Whether the word at ``at`` starts a new clause: an end word, or punctuation before it."""
+    if any(phrase_at(typed, at, e) for e in mentions["ends"]):
+        return True
+    return bool(_CLAUSE_END.search(text[found[at - 1].end : found[at].start]))

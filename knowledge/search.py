@@ -306,7 +306,11 @@ class ProcedureIndex:
                 default=syllable,
             )
             corrected.append(best)
-        ids = {self._vocabulary[t] for t in _mixed_terms(corrected) if t in self._vocabulary}
+        found = _mixed_terms(corrected)
+        # a term typed both with and without diacritics counts once: its folded form matches
+        # every spelling already
+        found = {t for t in found if not (t.startswith(ACCENTED) and _folded_term(t) in found)}
+        ids = {self._vocabulary[t] for t in found if t in self._vocabulary}
         return np.fromiter(ids, dtype=np.int64, count=len(ids))
 
     def _coverage(self, owner: int, matched: np.ndarray, query_mass: float) -> float:

@@ -521,6 +521,24 @@ async def test_an_ordinal_the_classifier_reads_as_a_rating_still_picks_the_optio
 
 
 @pytest.mark.parametrize(
+    "text, focus, mentioned",
+    [
+        # where to go, said by another procedure's name
+        ("lam o xa nao cung dc hay phai ve noi dk khai sinh", "2.000635", "Đăng ký khai sinh"),
+        ("cần hộ chiếu bản gốc không", "3.000347", "Cấp hộ chiếu phổ thông trong nước"),
+    ],
+)
+async def test_a_procedure_a_follow_up_mentions_as_a_place_or_a_document_keeps_the_focus(
+    text: str, focus: str, mentioned: str
+) -> None:
+    messages, events = await run(ActionAnswerProcedure(), text, procedure_code=focus)
+    assert slot(events, "procedure_code") in (focus, "unset")
+    assert slot(events, "pending_choice") in (None, "unset")
+    offered = [b["title"] for m in messages for b in m.get("buttons") or []]
+    assert mentioned in offered  # beside the answer, in case it was meant
+
+
+@pytest.mark.parametrize(
     "text", ["cấp giấy phép bán lẻ rượu cần gì", "giay phep ban le ruou can gi"]
 )
 async def test_a_new_unknown_procedure_is_not_answered_with_the_one_in_focus(text: str) -> None:
@@ -612,7 +630,7 @@ async def test_the_only_option_with_the_variant_asked_is_answered(text: str, cod
 @pytest.mark.parametrize(
     "text, code, variant",
     [
-        ("lam can cuoc", "1.014061", "Cấp lại thẻ căn cước"),
+        ("lam ho chieu", "1.001456", "Trình báo mất hộ chiếu phổ thông"),
         ("làm hộ chiếu", "1.001456", "Trình báo mất hộ chiếu phổ thông"),
     ],
 )

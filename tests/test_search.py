@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.query import procedure_query, variant_markers
+from knowledge.query import procedure_query, variant_markers, without_mentions
 from knowledge.search import IndexEntry, ProcedureIndex
 from knowledge.store import KnowledgeBase, citizen_prior
 
@@ -126,3 +126,16 @@ def test_a_procedure_only_organisations_file_ranks_below_its_citizens_twin(
     # the commune-level land procedure households file, before the provincial one for companies
     found = [hit.code for hit in kb.search("chuyển mục đích sử dụng đất nông nghiệp", limit=10)]
     assert found.index("1.013949") < found.index("1.013823")
+
+
+@pytest.mark.parametrize(
+    "text, left",
+    [
+        ("lam o xa nao cung dc hay phai ve noi dk khai sinh", "làm o xa nao cung được hay phai ve"),
+        ("làm ở xã nơi bà mất hay nơi thường trú", "làm ở xã hay"),
+        ("cần hộ chiếu bản gốc không", "không"),
+        ("giấy phép bán lẻ rượu cần gì", "giấy phép bán lẻ rượu cần gì"),
+    ],
+)
+def test_places_and_documents_a_follow_up_mentions_are_left_out(text: str, left: str) -> None:
+    assert without_mentions(text) == left
