@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from knowledge.query import procedure_query, variant_markers, without_mentions
+from knowledge.query import (
+    VOCABULARY_FILE,
+    procedure_query,
+    variant_markers,
+    without_mentions,
+)
 from knowledge.search import IndexEntry, ProcedureIndex
 from knowledge.store import KnowledgeBase, citizen_prior
+from knowledge.text.normalize import ABBREVIATIONS_FILE
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +146,14 @@ def test_a_procedure_only_organisations_file_ranks_below_its_citizens_twin(
 )
 def test_places_and_documents_a_follow_up_mentions_are_left_out(text: str, left: str) -> None:
     assert without_mentions(text) == left
+
+
+@pytest.mark.parametrize("path", [VOCABULARY_FILE, ABBREVIATIONS_FILE])
+def test_the_vocabulary_files_list_each_entry_once(path) -> None:  # noqa: ANN001
+    """YAML keeps the last of two equal keys silently: a repeated entry hides the first."""
+    repeated = []
+    for node in yaml.compose(path.read_text(encoding="utf-8")).value:
+        if isinstance(node[1], yaml.MappingNode):
+            keys = [key.value for key, _ in node[1].value]
+            repeated += sorted({k for k in keys if keys.count(k) > 1})
+    assert repeated == []
