@@ -3,6 +3,7 @@ a message is about."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Dict, List, Optional, Set
@@ -168,11 +169,21 @@ def is_variant_of(title: str, plain: str) -> bool:
     return variant[:shorter] == base[:shorter] or variant[-shorter:] == base[-shorter:]
 
 
+# The level a title names in parentheses ("Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)"): the
+# same procedure filed with another level of government.
+_LEVEL_NOTE = re.compile(
+    r"\s*\((?:thuc hien )?(?:tai |o )?(?:cap )?(?:xa|tinh|trung uong|tw|bo)\)\s*$"
+)
+
+
 def _distinct_titles(hits: List[SearchHit]) -> List[SearchHit]:
-    """One hit per title (the best): identical titles side by side tell the citizen nothing."""
+    """One hit per title (the best): identical titles side by side tell the citizen nothing, nor
+    do the same procedure's records for each level of government (the best is the one the
+    citizen's question matches most plainly; its record names where to file)."""
     seen: Dict[str, SearchHit] = {}
     for hit in hits:
-        seen.setdefault(fold(hit.short_name or hit.name).strip(" ."), hit)
+        title = fold(hit.short_name or hit.name).strip(" .")
+        seen.setdefault(_LEVEL_NOTE.sub("", title), hit)
     return list(seen.values())
 
 

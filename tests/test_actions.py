@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import resolve
+from actions.context import ranked, resolve
 from actions.conversation import ActionDefaultFallback, ActionSessionStart
 from actions.dossier import ActionAnswerDelay, ActionAnswerStatus, ActionNoteProcedure
 from actions.handoff import ActionHandoff, ActionStoreRating
@@ -672,3 +672,9 @@ async def test_telling_the_case_of_the_procedure_in_focus_is_not_a_new_request()
     assert "chưa tìm thấy" not in text_of(messages)
     assert slot(events, "procedure_code") in (criminal_record, "unset")
     assert "lý lịch tư pháp" in text_of(messages).lower()
+
+
+def test_the_records_of_one_procedure_for_each_level_are_one_option() -> None:
+    titles = [hit.short_name for hit in ranked("thẻ căn cước bị mất thì cấp lại ở đâu")]
+    assert "Cấp lại thẻ căn cước" in titles
+    assert not [t for t in titles if t.startswith("Cấp lại thẻ căn cước (")]
