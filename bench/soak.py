@@ -11,6 +11,7 @@ got and what was kept:
 
     make soak                                  # about 4 minutes
     python -m bench.soak --citizens 12 --seconds 150 --max-messages 4000
+    python -m bench.soak --ports 7200 --keep /tmp/soak   # fixed ports; keep logs and stores
 
 Bounded by time (``--seconds`` of traffic) and count (``--max-messages``).
 """
@@ -87,13 +88,17 @@ class Figures:
 class Soak:
     """The servers, the fakes and the citizens of one run."""
 
-    def __init__(self, workdir: Path, citizens: int, seconds: float, max_messages: int) -> None:
+    def __init__(
+        self, workdir: Path, citizens: int, seconds: float, max_messages: int, ports: int = 0
+    ) -> None:
         self.workdir = workdir
         self.citizens = citizens
         self.seconds = seconds
         self.max_messages = max_messages
         self.figures = Figures()
-        self.zalo, self.messenger = FakeZalo().start(), FakeMessenger().start()
+        # Rasa, the action server, the fake Zalo and Messenger: PORTS to PORTS+3, else free ones.
+        rasa, actions, zalo, messenger = (ports + i if ports else 0 for i in range(4))
+        self.zalo, self.messenger = FakeZalo().start(zalo), FakeMessenger().start(messenger)
         env = dict(
             os.environ,
             PYTHONPATH=str(ROOT),
@@ -104,7 +109,7 @@ class Soak:
             CALLBACK_SPOOL_DIR=str(workdir / "callback-spool"),
             **environment(self.zalo, self.messenger),
         )
-        self.servers = Servers(workdir, env)
+        self.servers = Servers(workdir, env, rasa_port=rasa, actions_port=actions)
         self.knowledge_db = workdir / "knowledge.db"
         self.unexpected_exits = 0
         self.rss_start = _rss_mb(self.servers.processes[1].pid)
@@ -419,12 +424,19 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, help="a folder to keep the servers' logs and databases in"
     )
+    parser.add_argument(
+        "--ports",
+        type=int,
+        default=int(os.environ.get("SOAK_PORTS") or 0),
+        help="first of 4 consecutive ports of 127.0.0.1 for Rasa, the action server and the fake "
+        "Zalo and Messenger (default $SOAK_PORTS, else free ports chosen by the system)",
+    )
     args = parser.parse_args()
     if not MODEL.exists():
         raise SystemExit("models/current.tar.gz is missing: run `make train`")
     with tempfile.TemporaryDirectory(prefix="soak-") as folder:
         started = time.monotonic()
-        soak = Soak(Path(folder), args.citizens, args.seconds, args.max_messages)
+        soak = Soak(Path(folder), args.citizens, args.seconds, args.max_messages, args.ports)
         try:
             asyncio.run(soak.run())
             rows = soak.report()

@@ -44,8 +44,8 @@ class FakeServer:
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
 
-    def start(self) -> FakeServer:
-        """Serve on a free port of 127.0.0.1; ``url`` is then set."""
+    def start(self, port: int = 0) -> FakeServer:
+        """Serve on ``port`` of 127.0.0.1 (a free one by default); ``url`` is then set."""
         ready = threading.Event()
 
         async def serve() -> None:
@@ -53,10 +53,10 @@ class FakeServer:
             self.routes(app)
             self._runner = web.AppRunner(app)
             await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            site = web.TCPSite(self._runner, "127.0.0.1", port)
             await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            self.url = f"http://127.0.0.1:{port}"
+            bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.url = f"http://127.0.0.1:{bound}"
             ready.set()
 
         def run() -> None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import yaml
 
@@ -38,11 +38,18 @@ def wait_until(check, timeout: float, what: str) -> None:  # noqa: ANN001
 class Servers:
     """A running action server and Rasa server with the trained model."""
 
-    def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        env: Dict[str, str],
+        rasa_port: Optional[int] = None,
+        actions_port: Optional[int] = None,
+    ) -> None:
+        """Start both servers; on the given ports, else on free ones."""
         import urllib.request
 
-        self.actions_port = free_port()
-        self.rasa_port = free_port()
+        self.actions_port = actions_port or free_port()
+        self.rasa_port = rasa_port or free_port()
         self.token = "test-token"
         endpoints = workdir / "endpoints.yml"
         self.conversations_db = workdir / "conversations.db"
