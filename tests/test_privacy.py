@@ -165,3 +165,48 @@ def test_exception_text_and_dumps_in_logs_are_redacted(caplog: pytest.LogCapture
         assert "•••456" in text
     finally:
         logging.setLogRecordFactory(previous)
+
+
+def test_objects_warnings_and_thread_errors_in_logs_are_redacted(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture
+) -> None:
+    import threading
+
+    import rasa.shared.utils.io
+    from sqlalchemy.exc import OperationalError
+
+    previous = logging.getLogRecordFactory()
+    previous_hook = threading.excepthook
+    runtime.install()
+    try:
+        with caplog.at_level(logging.INFO):
+            # A database error shows its statement's parameters.
+            error = OperationalError(
+                "INSERT INTO handoff_ticket (callback_phone) VALUES (?)",
+                ("0912345678",),
+                Exception("database is locked"),
+            )
+            logging.getLogger("test").warning("ticket not written: %s (%r)", error, error)
+            logging.getLogger("test").info("%d messages, %.1f s", 3, 0.5)  # numbers stay numbers
+            # A warning quoting a value it was given.
+            rasa.shared.utils.io.raise_warning(
+                "Parsed an intent '048090123456' which is not defined in the domain."
+            )
+
+            def fail() -> None:
+                raise RuntimeError("no ticket for otp482913")
+
+            thread = threading.Thread(target=fail)
+            thread.start()
+            thread.join()
+        printed = capsys.readouterr()
+        text = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
+        text += printed.out + printed.err
+        for raw in ("0912345678", "048090123456", "482913"):
+            assert raw not in text
+        assert "•••678" in text and "•••456" in text and "3 messages, 0.5 s" in text
+        assert "RuntimeError: no ticket for otp[đã ẩn]" in text  # logged, redacted
+    finally:
+        logging.setLogRecordFactory(previous)
+        logging.captureWarnings(False)
+        threading.excepthook = previous_hook
