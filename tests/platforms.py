@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
 import threading
 import time
 import urllib.request
@@ -45,7 +46,11 @@ class FakeServer:
         raise NotImplementedError
 
     def start(self, port: int = 0) -> FakeServer:
-        """Serve on ``port`` of 127.0.0.1 (a free one by default); ``url`` is then set."""
+        """Serve on ``port`` of 127.0.0.1 (a free one by default: ``tests.servers.free_port``);
+        ``url`` is then set."""
+        from tests.servers import free_port
+
+        port = port or (free_port() if os.environ.get("TEST_PORT_RANGE") else 0)
         ready = threading.Event()
 
         async def serve() -> None:
