@@ -111,6 +111,16 @@ def test_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
 def test_one_time_codes_in_every_form_are_removed(text: str, secret: str) -> None:
     assert shares_secret(text)
     assert secret not in redact(text) and SECRET_MASK in redact(text)
+    assert redact(redact(text)) == redact(text)  # stored events are redacted again when rewritten
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mã otp của tôi là 482913", "mật khẩu: Abc@123 nhé", "otp 123 456 nhé", "sđt 0912345678"],
+)
+def test_redacting_twice_changes_nothing(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once and "ẩn] ẩn]" not in redact(once)
 
 
 @pytest.mark.parametrize(
