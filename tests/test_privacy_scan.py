@@ -28,8 +28,8 @@ def conversations(path: Path, *events: dict) -> None:
 def test_digits_of_a_timestamp_a_confidence_or_an_id_are_no_unmasked_number(
     tmp_path: Path,
 ) -> None:
-    # What the soak's earlier count (a substring count over the events' JSON) read as one
-    # unmasked OTP: the six digits turn up in about one run in three among thousands of floats.
+    # What the soak's earlier count (a substring count over the events' JSON) read as an
+    # unmasked OTP: its six digits turn up among a run's floats in about one run in fifty.
     event = {
         "event": "user",
         "timestamp": 1796231895.4829133,
