@@ -7,10 +7,12 @@ starts it again, locks the knowledge database, locks the conversation database a
 before releasing it (what Rasa could not write must survive it), starts Rasa again and then
 replays platform deliveries seen before the restart. A citizen told that the system is busy
 sends the message again a few seconds later, as the message asks. It prints what the citizens
-got and what was kept:
+got and what was kept, and, once the servers have stopped, the personal numbers left in clear in
+any file of the run's folder, each with its file and a masked context (``bench.privacy_scan``):
 
     make soak                                  # about 4 minutes
     python -m bench.soak --citizens 12 --seconds 150 --max-messages 4000
+    python -m bench.soak --ports 7200 --keep /tmp/soak   # fixed ports; keep logs and stores
 
 Bounded by time (``--seconds`` of traffic) and count (``--max-messages``).
 """
@@ -35,6 +37,7 @@ from typing import AsyncIterator, Awaitable, Callable, Dict, List, Optional, Tup
 
 import aiohttp
 
+from bench import privacy_scan
 from tests.platforms import (
     FakeMessenger,
     FakeZalo,
@@ -87,13 +90,17 @@ class Figures:
 class Soak:
     """The servers, the fakes and the citizens of one run."""
 
-    def __init__(self, workdir: Path, citizens: int, seconds: float, max_messages: int) -> None:
+    def __init__(
+        self, workdir: Path, citizens: int, seconds: float, max_messages: int, ports: int = 0
+    ) -> None:
         self.workdir = workdir
         self.citizens = citizens
         self.seconds = seconds
         self.max_messages = max_messages
         self.figures = Figures()
-        self.zalo, self.messenger = FakeZalo().start(), FakeMessenger().start()
+        # Rasa, the action server, the fake Zalo and Messenger: PORTS to PORTS+3, else free ones.
+        rasa, actions, zalo, messenger = (ports + i if ports else 0 for i in range(4))
+        self.zalo, self.messenger = FakeZalo().start(zalo), FakeMessenger().start(messenger)
         env = dict(
             os.environ,
             PYTHONPATH=str(ROOT),
@@ -104,9 +111,10 @@ class Soak:
             CALLBACK_SPOOL_DIR=str(workdir / "callback-spool"),
             **environment(self.zalo, self.messenger),
         )
-        self.servers = Servers(workdir, env)
+        self.servers = Servers(workdir, env, rasa_port=rasa, actions_port=actions)
         self.knowledge_db = workdir / "knowledge.db"
         self.unexpected_exits = 0
+        self.stopped = False
         self.rss_start = _rss_mb(self.servers.processes[1].pid)
         self.rss_peak = self.rss_start
 
@@ -343,19 +351,20 @@ class Soak:
             f"and sender_id in ({placeholders})",
             senders,
         ).fetchone()[0]
-        stored_text = " ".join(r[0] for r in conversations.execute("select data from events"))
-        stored_text += " ".join(
-            str(r[0]) for r in knowledge.execute("select transcript from handoff_ticket")
-        )
+        conversations.close()
+        knowledge.close()
+        rss_end = _rss_mb(self.servers.processes[1].pid)
+        self.stop()  # all the servers leave: logs, databases, spools, inbox
+        found = privacy_scan.scan(self.workdir, {"CCCD": CCCD, "OTP": OTP, "phone": PHONE})
+        for finding in found.in_storage + found.in_logs:
+            print(f"[soak] unmasked number: {finding.line()}")
         logs = {
             name: (self.workdir / name).read_text(encoding="utf-8", errors="replace")
             for name in ("rasa.log", "actions.log")
         }
-        unmasked_storage = sum(stored_text.count(n) for n in (CCCD, OTP, PHONE))
-        unmasked_logs = sum(text.count(n) for text in logs.values() for n in (CCCD, OTP, PHONE))
         log_lines = {name: len(text.splitlines()) for name, text in logs.items()}
         tracebacks = sum(text.count("Traceback") for text in logs.values())
-        rss_end = _rss_mb(self.servers.processes[1].pid)
+        inbox_left = [p for p in (self.workdir / "webhook-inbox").rglob("*") if p.is_file()]
         return [
             ("requests (messages sent by citizens)", str(figures.requests)),
             ("replies with text", str(figures.with_text)),
@@ -377,7 +386,19 @@ class Soak:
                 f"{figures.callbacks_requested} / {figures.callbacks_confirmed} / {tickets}",
             ),
             ("duplicate deliveries processed (30 replayed)", str(duplicates)),
-            ("unmasked CCCD/OTP/phone in storage / logs", f"{unmasked_storage} / {unmasked_logs}"),
+            (
+                f"unmasked CCCD/OTP/phone in storage / logs (all {found.files} files)",
+                f"{len(found.in_storage)} / {len(found.in_logs)}",
+            ),
+            (
+                "call-back numbers kept for staff (tickets, call-back spool; apart)",
+                str(len(found.callbacks)),
+            ),
+            (
+                "same digits inside timestamps, decimals, ids (no number; apart)",
+                str(len(found.look_alikes)),
+            ),
+            ("webhook inbox files left after the run", str(len(inbox_left))),
             (
                 "log lines rasa / actions (tracebacks)",
                 f"{log_lines['rasa.log']} / {log_lines['actions.log']} ({tracebacks})",
@@ -390,6 +411,9 @@ class Soak:
         ]
 
     def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
         self.servers.stop()
         self.zalo.stop()
         self.messenger.stop()
@@ -419,12 +443,19 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, help="a folder to keep the servers' logs and databases in"
     )
+    parser.add_argument(
+        "--ports",
+        type=int,
+        default=int(os.environ.get("SOAK_PORTS") or 0),
+        help="first of 4 consecutive ports of 127.0.0.1 for Rasa, the action server and the fake "
+        "Zalo and Messenger (default $SOAK_PORTS, else free ports chosen by the system)",
+    )
     args = parser.parse_args()
     if not MODEL.exists():
         raise SystemExit("models/current.tar.gz is missing: run `make train`")
     with tempfile.TemporaryDirectory(prefix="soak-") as folder:
         started = time.monotonic()
-        soak = Soak(Path(folder), args.citizens, args.seconds, args.max_messages)
+        soak = Soak(Path(folder), args.citizens, args.seconds, args.max_messages, args.ports)
         try:
             asyncio.run(soak.run())
             rows = soak.report()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bot.private_files import write_json_durably
+from bot.private_files import owner_only_folder, remove_incomplete, write_json_durably
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class ConversationSpool:
 
     def keep(self, sender_id: str, events: List[Dict[str, Any]], fresh: bool) -> None:
         """Keep (or replace) a conversation's events on disk, durably."""
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        owner_only_folder(self.directory)
         path = self._path(sender_id)
         write_json_durably(path, {"sender_id": sender_id, "fresh": fresh, "events": events})
 
@@ -58,9 +58,11 @@ class ConversationSpool:
         self._path(sender_id).unlink(missing_ok=True)
 
     def kept(self) -> List[KeptConversation]:
-        """The conversations kept by this or an earlier process, oldest change first."""
+        """The conversations kept by this or an earlier process, oldest change first (called at
+        start-up: unfinished writes are removed)."""
         if not self.directory.is_dir():
             return []
+        remove_incomplete(self.directory)
         found = []
         paths = sorted(self.directory.glob("[0-9a-f]*.json"), key=lambda p: p.stat().st_mtime)
         for path in paths:

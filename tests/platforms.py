@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
 import threading
 import time
 import urllib.request
@@ -44,8 +45,12 @@ class FakeServer:
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
 
-    def start(self) -> FakeServer:
-        """Serve on a free port of 127.0.0.1; ``url`` is then set."""
+    def start(self, port: int = 0) -> FakeServer:
+        """Serve on ``port`` of 127.0.0.1 (a free one by default: ``tests.servers.free_port``);
+        ``url`` is then set."""
+        from tests.servers import free_port
+
+        port = port or (free_port() if os.environ.get("TEST_PORT_RANGE") else 0)
         ready = threading.Event()
 
         async def serve() -> None:
@@ -53,10 +58,10 @@ class FakeServer:
             self.routes(app)
             self._runner = web.AppRunner(app)
             await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            site = web.TCPSite(self._runner, "127.0.0.1", port)
             await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            self.url = f"http://127.0.0.1:{port}"
+            bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.url = f"http://127.0.0.1:{bound}"
             ready.set()
 
         def run() -> None:

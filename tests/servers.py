@@ -4,12 +4,14 @@ conversation database)."""
 
 from __future__ import annotations
 
+import os
+import random
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import yaml
 
@@ -18,9 +20,22 @@ MODEL = ROOT / "models" / "current.tar.gz"
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port of 127.0.0.1: in ``TEST_PORT_RANGE`` ("7200-7399") when it is set (a machine
+    whose other servers must not be disturbed), else any the system chooses."""
+    wanted = os.environ.get("TEST_PORT_RANGE", "").strip()
+    if not wanted:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    first, last = (int(end) for end in wanted.split("-"))
+    for port in random.sample(range(first, last + 1), last - first + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in TEST_PORT_RANGE {wanted}")
 
 
 def wait_until(check, timeout: float, what: str) -> None:  # noqa: ANN001
@@ -38,11 +53,18 @@ def wait_until(check, timeout: float, what: str) -> None:  # noqa: ANN001
 class Servers:
     """A running action server and Rasa server with the trained model."""
 
-    def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        env: Dict[str, str],
+        rasa_port: Optional[int] = None,
+        actions_port: Optional[int] = None,
+    ) -> None:
+        """Start both servers; on the given ports, else on free ones."""
         import urllib.request
 
-        self.actions_port = free_port()
-        self.rasa_port = free_port()
+        self.actions_port = actions_port or free_port()
+        self.rasa_port = rasa_port or free_port()
         self.token = "test-token"
         endpoints = workdir / "endpoints.yml"
         self.conversations_db = workdir / "conversations.db"

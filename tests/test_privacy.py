@@ -111,6 +111,16 @@ def test_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
 def test_one_time_codes_in_every_form_are_removed(text: str, secret: str) -> None:
     assert shares_secret(text)
     assert secret not in redact(text) and SECRET_MASK in redact(text)
+    assert redact(redact(text)) == redact(text)  # stored events are redacted again when rewritten
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mã otp của tôi là 482913", "mật khẩu: Abc@123 nhé", "otp 123 456 nhé", "sđt 0912345678"],
+)
+def test_redacting_twice_changes_nothing(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once and "ẩn] ẩn]" not in redact(once)
 
 
 @pytest.mark.parametrize(
@@ -165,3 +175,48 @@ def test_exception_text_and_dumps_in_logs_are_redacted(caplog: pytest.LogCapture
         assert "•••456" in text
     finally:
         logging.setLogRecordFactory(previous)
+
+
+def test_objects_warnings_and_thread_errors_in_logs_are_redacted(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture
+) -> None:
+    import threading
+
+    import rasa.shared.utils.io
+    from sqlalchemy.exc import OperationalError
+
+    previous = logging.getLogRecordFactory()
+    previous_hook = threading.excepthook
+    runtime.install()
+    try:
+        with caplog.at_level(logging.INFO):
+            # A database error shows its statement's parameters.
+            error = OperationalError(
+                "INSERT INTO handoff_ticket (callback_phone) VALUES (?)",
+                ("0912345678",),
+                Exception("database is locked"),
+            )
+            logging.getLogger("test").warning("ticket not written: %s (%r)", error, error)
+            logging.getLogger("test").info("%d messages, %.1f s", 3, 0.5)  # numbers stay numbers
+            # A warning quoting a value it was given.
+            rasa.shared.utils.io.raise_warning(
+                "Parsed an intent '048090123456' which is not defined in the domain."
+            )
+
+            def fail() -> None:
+                raise RuntimeError("no ticket for otp482913")
+
+            thread = threading.Thread(target=fail)
+            thread.start()
+            thread.join()
+        printed = capsys.readouterr()
+        text = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
+        text += printed.out + printed.err
+        for raw in ("0912345678", "048090123456", "482913"):
+            assert raw not in text
+        assert "•••678" in text and "•••456" in text and "3 messages, 0.5 s" in text
+        assert "RuntimeError: no ticket for otp[đã ẩn]" in text  # logged, redacted
+    finally:
+        logging.setLogRecordFactory(previous)
+        logging.captureWarnings(False)
+        threading.excepthook = previous_hook

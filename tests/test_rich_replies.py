@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 import yaml
@@ -479,16 +479,33 @@ def test_a_long_short_name_is_cut_after_a_clause() -> None:
 # --- end to end, against the fake platforms ------------------------------------------------
 
 
-@pytest.mark.servers
-def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, platforms) -> None:  # noqa: ANN001
+def ask_on_both_platforms(
+    servers: Any, platforms: Tuple[Any, Any], question: str
+) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+    """Send ``question`` once on Zalo and once on Messenger (a new user on each) and wait for the
+    turns; the messages each platform was sent back, each checked against its documented format:
+    (Zalo messages, Messenger messages)."""
     fake_zalo, fake_messenger = platforms
     user = uuid.uuid4().hex[:12]
-    body, headers = zalo_event(user, "lệ phí đăng ký kết hôn", f"msg-{uuid.uuid4()}")
-    assert post(f"{channel_servers.url}/webhooks/zalo/webhook", body, headers)[0] == 200
-    wait_for_turns(channel_servers, zalo.conversation_id(user), 1)
+    body, headers = zalo_event(user, question, f"msg-{uuid.uuid4()}")
+    assert post(f"{servers.url}/webhooks/zalo/webhook", body, headers)[0] == 200
+    wait_for_turns(servers, zalo.conversation_id(user), 1)
     sent = fake_zalo.messages_to(user)
     for message in sent:
         check_zalo_message(message)
+    psid = str(uuid.uuid4().int % 10**15)
+    body, headers = messenger_delivery([[text_event(psid, question, f"mid.{uuid.uuid4()}")]])
+    assert post(f"{servers.url}/webhooks/messenger/webhook", body, headers)[0] == 200
+    wait_for_turns(servers, messenger.conversation_id(psid), 1)
+    messages = [r["message"] for r in fake_messenger.requests_to(psid)]
+    for message in messages:
+        check_messenger_message(message)
+    return sent, messages
+
+
+@pytest.mark.servers
+def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, platforms) -> None:  # noqa: ANN001
+    sent, messages = ask_on_both_platforms(channel_servers, platforms, "lệ phí đăng ký kết hôn")
     types = [
         b["type"]
         for m in sent
@@ -497,15 +514,6 @@ def test_zalo_and_messenger_receive_documented_rich_answers(channel_servers, pla
     assert types[0] == "oa.open.url" and types.count("oa.query.hide") == 7
     assert all("http" not in m["text"] for m in sent)
 
-    psid = str(uuid.uuid4().int % 10**15)
-    body, headers = messenger_delivery(
-        [[text_event(psid, "lệ phí đăng ký kết hôn", f"mid.{uuid.uuid4()}")]]
-    )
-    assert post(f"{channel_servers.url}/webhooks/messenger/webhook", body, headers)[0] == 200
-    wait_for_turns(channel_servers, messenger.conversation_id(psid), 1)
-    messages = [r["message"] for r in fake_messenger.requests_to(psid)]
-    for message in messages:
-        check_messenger_message(message)
     assert messenger_links(messages)[0].startswith("https://dichvucong.gov.vn/")
     assert all("http" not in m.get("text", "") for m in messages)
     assert [q["title"] for q in messages[-1]["quick_replies"]][-2:] == [
@@ -519,28 +527,14 @@ def test_not_found_on_zalo_and_messenger_offers_the_closest_in_documented_messag
     channel_servers,  # noqa: ANN001
     platforms,  # noqa: ANN001
 ) -> None:
-    fake_zalo, fake_messenger = platforms
     question = "giấy phép bán lẻ rượu cần giấy tờ gì"
-    user = uuid.uuid4().hex[:12]
-    body, headers = zalo_event(user, question, f"msg-{uuid.uuid4()}")
-    assert post(f"{channel_servers.url}/webhooks/zalo/webhook", body, headers)[0] == 200
-    wait_for_turns(channel_servers, zalo.conversation_id(user), 1)
-    sent = fake_zalo.messages_to(user)
-    for message in sent:
-        check_zalo_message(message)
+    sent, messages = ask_on_both_platforms(channel_servers, platforms, question)
     answer = next(m for m in sent if "chưa tìm thấy thủ tục" in m["text"])
     buttons = answer["attachment"]["payload"]["buttons"]
     closest = [b for b in buttons if b["payload"].startswith("/choose_option")]
     assert closest and [b["title"] for b in buttons[len(closest) :]] == ["Gặp cán bộ"]
     assert all(f". {b['title']}" in answer["text"] for b in closest)
 
-    psid = str(uuid.uuid4().int % 10**15)
-    body, headers = messenger_delivery([[text_event(psid, question, f"mid.{uuid.uuid4()}")]])
-    assert post(f"{channel_servers.url}/webhooks/messenger/webhook", body, headers)[0] == 200
-    wait_for_turns(channel_servers, messenger.conversation_id(psid), 1)
-    messages = [r["message"] for r in fake_messenger.requests_to(psid)]
-    for message in messages:
-        check_messenger_message(message)
     answer = next(m for m in messages if "chưa tìm thấy thủ tục" in m.get("text", ""))
     quick = [q for q in answer["quick_replies"] if q["payload"].startswith("/choose_option")]
     assert len(quick) == len(closest)
@@ -552,16 +546,10 @@ def test_an_online_answer_gives_the_portals_as_link_buttons_on_zalo_and_messenge
     channel_servers,  # noqa: ANN001
     platforms,  # noqa: ANN001
 ) -> None:
-    fake_zalo, fake_messenger = platforms
     question = "cấp lại thẻ căn cước nộp online được không"
     portal = current_profile().portal_url
-    user = uuid.uuid4().hex[:12]
-    body, headers = zalo_event(user, question, f"msg-{uuid.uuid4()}")
-    assert post(f"{channel_servers.url}/webhooks/zalo/webhook", body, headers)[0] == 200
-    wait_for_turns(channel_servers, zalo.conversation_id(user), 1)
-    sent = fake_zalo.messages_to(user)
+    sent, messages = ask_on_both_platforms(channel_servers, platforms, question)
     for message in sent:
-        check_zalo_message(message)
         assert "http" not in message["text"]
     buttons = [
         b for m in sent for b in m.get("attachment", {}).get("payload", {}).get("buttons", [])
@@ -570,13 +558,7 @@ def test_an_online_answer_gives_the_portals_as_link_buttons_on_zalo_and_messenge
     assert portal in opened and len(opened) == len(set(opened))
     assert [b["title"] for b in buttons][-2:] == ["👍 Hữu ích", "👎 Chưa đúng"]
 
-    psid = str(uuid.uuid4().int % 10**15)
-    body, headers = messenger_delivery([[text_event(psid, question, f"mid.{uuid.uuid4()}")]])
-    assert post(f"{channel_servers.url}/webhooks/messenger/webhook", body, headers)[0] == 200
-    wait_for_turns(channel_servers, messenger.conversation_id(psid), 1)
-    messages = [r["message"] for r in fake_messenger.requests_to(psid)]
     for message in messages:
-        check_messenger_message(message)
         assert "http" not in message.get("text", "")
     assert messenger_links(messages) == opened
     assert messages[-1]["attachment"]["payload"]["template_type"] == "generic"

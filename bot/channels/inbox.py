@@ -6,6 +6,12 @@ each new message is written (durably) as one small JSON file in the channel's fo
 process needs its own folder), and removed once its turn has run. A Rasa process killed meanwhile
 (SIGKILL, power loss) leaves the files; the next process with the same channels finds them at
 start-up and runs their turns then (``bot.channels.webhooks``).
+
+A file holds the message as the platform sent it (personal numbers in clear: the turn needs them)
+for as long as its turn runs, seconds, and no longer: it is removed as soon as the turn is stored
+(redacted), also on the replay path; the temporary file of a write a killed process left
+unfinished (a message never acknowledged, which the platform delivers again) is removed at the
+next start.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List
 
-from bot.private_files import write_json_durably
+from bot.private_files import owner_only_folder, remove_incomplete, write_json_durably
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,7 @@ class Inbox:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._folder_ready = False
 
     @classmethod
     def from_env(cls, channel: str) -> Inbox:
@@ -55,7 +62,9 @@ class Inbox:
         path = self._path(message.message_id)
         if path.exists():
             return False
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self._folder_ready:
+            owner_only_folder(self.directory)
+            self._folder_ready = True
         record = {
             "message_id": message.message_id,
             "conversation": message.conversation,
@@ -70,9 +79,12 @@ class Inbox:
         self._path(message_id).unlink(missing_ok=True)
 
     def pending(self) -> List[Pending]:
-        """The messages left by this or an earlier process, in the order they arrived."""
+        """The messages left by this or an earlier process, in the order they arrived (called at
+        start-up: unfinished writes are removed)."""
         if not self.directory.is_dir():
             return []
+        if remove_incomplete(self.directory):
+            logger.warning("Webhook inbox: unfinished writes of a killed process removed")
         records = []
         for path in self.directory.glob("[0-9a-f]*.json"):
             try:
