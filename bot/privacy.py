@@ -93,12 +93,13 @@ def _secret_spans(text: str) -> List[Tuple[int, int]]:
 
 def shares_secret(text: str) -> bool:
     """Whether the message gives a password or a one-time code."""
-    return bool(_secret_spans(unicodedata.normalize("NFC", text)))
+    return bool(_secret_spans(unicodedata.normalize("NFKC", text)))
 
 
 def redact(text: str) -> str:
-    """The message as it may be stored: secrets removed, personal numbers masked."""
-    text = unicodedata.normalize("NFC", text)
+    """The message as it may be stored: secrets removed, personal numbers masked. Read in
+    NFKC, so full-width letters and digits ("ｏｔｐ ４８２９１３") are the ASCII ones."""
+    text = unicodedata.normalize("NFKC", text)
     for start, end in reversed(_secret_spans(text)):
         text = text[:start] + SECRET_MASK + text[end:]
     return mask_personal_numbers(text)
