@@ -288,7 +288,8 @@ def resolve(
     A confident match replaces the focus; a message that names nothing keeps it; a message
     that only names a variant ("bị mất") picks that variant of the focus (``request_kinds``
     are the message's ``request_kind`` entities); one that asks an aspect (``asks_aspect``)
-    and names no other procedure confidently is about the focus.
+    and names another procedure only as a place or a document ("phải về nơi đăng ký khai
+    sinh") is about the focus.
     """
     request_kinds = request_kinds or []
     kb = knowledge()
