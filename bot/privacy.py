@@ -91,15 +91,25 @@ def _secret_spans(text: str) -> List[Tuple[int, int]]:
     return _spans(text, _SECRETS, "secret")
 
 
+# Full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space, as their ASCII characters;
+# the rest of NFKC would change other text ("…" into "...").
+_FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
+
+
+def _plain_width(text: str) -> str:
+    """``text`` in NFC with full-width letters, digits and signs as ASCII."""
+    return unicodedata.normalize("NFC", text).translate(_FULL_WIDTH)
+
+
 def shares_secret(text: str) -> bool:
     """Whether the message gives a password or a one-time code."""
-    return bool(_secret_spans(unicodedata.normalize("NFKC", text)))
+    return bool(_secret_spans(_plain_width(text)))
 
 
 def redact(text: str) -> str:
-    """The message as it may be stored: secrets removed, personal numbers masked. Read in
-    NFKC, so full-width letters and digits ("ｏｔｐ ４８２９１３") are the ASCII ones."""
-    text = unicodedata.normalize("NFKC", text)
+    """The message as it may be stored: secrets removed, personal numbers masked. Full-width
+    letters and digits ("ｏｔｐ ４８２９１３") are read as the ASCII ones."""
+    text = _plain_width(text)
     for start, end in reversed(_secret_spans(text)):
         text = text[:start] + SECRET_MASK + text[end:]
     return mask_personal_numbers(text)
