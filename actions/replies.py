@@ -22,7 +22,8 @@ An answering action calls ``new_answer()``, sends ``answer_buttons()`` (or
 
 from __future__ import annotations
 
-import uuid
+import secrets
+import string
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.feedback.answers import DOWN, RATINGS, UP, AnswerRef, feedback_payload
@@ -49,9 +50,17 @@ def choose_payload(value: str) -> str:
     return f'/choose_option{{"chosen_option":"{value}"}}'
 
 
+ANSWER_ID_LENGTH = 12
+
+
 def new_answer(code: Optional[str], aspects: Sequence[str]) -> AnswerRef:
-    """A fresh reference to an answer about to be sent."""
-    return AnswerRef(uuid.uuid4().hex[:12], code, tuple(aspects))
+    """A fresh reference to an answer about to be sent. Its id has letters only: digits in it
+    could read as a phone or identity number and be masked where the conversation is stored,
+    and a 👎 would then no longer find the question it answered."""
+    letters = string.ascii_lowercase
+    return AnswerRef(
+        "".join(secrets.choice(letters) for _ in range(ANSWER_ID_LENGTH)), code, tuple(aspects)
+    )
 
 
 def record_link(procedure: Procedure) -> Dict[str, str]:
