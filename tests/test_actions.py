@@ -53,6 +53,10 @@ def text_of(messages: List[Dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
 
 
+def button_titles(messages: List[Dict[str, Any]]) -> List[str]:
+    return [b["title"] for m in messages for b in m.get("buttons") or []]
+
+
 def passport_choice(aspects: List[str]) -> Dict[str, Any]:
     return {
         "kind": "procedure",
@@ -534,8 +538,7 @@ async def test_a_procedure_a_follow_up_mentions_as_a_place_or_a_document_keeps_t
     messages, events = await run(ActionAnswerProcedure(), text, procedure_code=focus)
     assert slot(events, "procedure_code") in (focus, "unset")
     assert slot(events, "pending_choice") in (None, "unset")
-    offered = [b["title"] for m in messages for b in m.get("buttons") or []]
-    assert mentioned in offered  # beside the answer, in case it was meant
+    assert mentioned in button_titles(messages)  # beside the answer, in case it was meant
 
 
 @pytest.mark.parametrize(
@@ -639,8 +642,7 @@ async def test_a_plain_procedure_is_answered_before_its_variants(
 ) -> None:
     messages, events = await run(ActionAnswerProcedure(), text)
     assert slot(events, "procedure_code") == code
-    offered = [b["title"] for m in messages for b in m.get("buttons") or []]
-    assert variant in offered  # beside the answer, to correct it in a tap
+    assert variant in button_titles(messages)  # beside the answer, to correct it in a tap
 
 
 async def test_a_one_option_question_is_not_taken_for_granted_when_another_is_in_focus() -> None:
