@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Tuple
 
 import yaml
 
-from knowledge.text.normalize import Word, fold, phrase_at, words
+from knowledge.text.normalize import Word, fold, lower_words, phrase_at, words
 
 QUESTION_WORDS_FILE = Path(__file__).parent / "data" / "question_words.yml"
 
@@ -109,7 +109,7 @@ def _generic_phrases() -> Tuple[Tuple[str, ...], ...]:
     """The follow-up words and phrases ("nộp", "hồ sơ", "thế nào") as written, lower case,
     longest first."""
     data = _vocabulary_file()
-    phrases = {tuple(w.text.lower() for w in words(p)) for p in data.get("generic_words") or []}
+    phrases = {tuple(lower_words(p)) for p in data.get("generic_words") or []}
     return tuple(sorted(phrases, key=len, reverse=True))
 
 
@@ -117,7 +117,7 @@ def naming_words(query: str) -> List[str]:
     """The folded words of a procedure query beyond the words and phrases any follow-up has
     ("nộp", "làm", "hồ sơ"...): "giấy phép bán lẻ rượu" has five, "nộp online được không"
     none."""
-    typed = [w.text.lower() for w in words(query)]
+    typed = lower_words(query)
     kept: List[str] = []
     position = 0
     while position < len(typed):
@@ -134,13 +134,13 @@ def naming_words(query: str) -> List[str]:
 @lru_cache(maxsize=1)
 def _procedure_heads() -> Tuple[Tuple[str, ...], ...]:
     data = _vocabulary_file()
-    return tuple(tuple(w.text.lower() for w in words(h)) for h in data.get("procedure_heads") or [])
+    return tuple(tuple(lower_words(h)) for h in data.get("procedure_heads") or [])
 
 
 def asks_for_a_procedure(text: str) -> bool:
     """Whether ``text`` has a word that says it is about a procedure ("giấy phép", "thủ tục",
     "đăng ký"...), matched accent-aware, besides other words that name what."""
-    typed = [w.text.lower() for w in words(text)]
+    typed = lower_words(text)
     for head in _procedure_heads():
         for at in range(len(typed) - len(head) + 1):
             if phrase_at(typed, at, head):
@@ -203,7 +203,7 @@ def _colloquial_by_first_word() -> Dict[str, Tuple[Tuple[int, _Listed, str], ...
 def _variant_phrases() -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
     """The variant markers as (folded form, written words)."""
     data = _vocabulary_file()
-    written = [tuple(w.text.lower() for w in words(m)) for m in data.get("variant_markers") or []]
+    written = [tuple(lower_words(m)) for m in data.get("variant_markers") or []]
     return tuple((" ".join(fold(w) for w in phrase), phrase) for phrase in written if phrase)
 
 
@@ -212,7 +212,7 @@ def _death_context() -> Tuple[Tuple[Tuple[str, ...], ...], ...]:
     """The relatives before a "mất" that says someone died, the things lost after one that
     does not, and the words just before one that says a loss ("bị mất")."""
     data = (_vocabulary_file().get("death") or {}).items()
-    lists = {k: tuple(tuple(w.text.lower() for w in words(p)) for p in v or []) for k, v in data}
+    lists = {k: tuple(tuple(lower_words(p)) for p in v or []) for k, v in data}
     return lists.get("relatives", ()), lists.get("lost_things", ()), lists.get("loss_before", ())
 
 
@@ -234,7 +234,7 @@ def _says_a_death(typed: List[str], at: int) -> bool:
 @lru_cache(maxsize=1)
 def _takes_after_mat() -> Tuple[Tuple[str, ...], ...]:
     data = _vocabulary_file().get("takes_after_mat") or []
-    return tuple(tuple(w.text.lower() for w in words(p)) for p in data)
+    return tuple(tuple(lower_words(p)) for p in data)
 
 
 def _not_a_loss(typed: List[str], at: int) -> bool:
@@ -255,7 +255,7 @@ def variant_markers(text: str) -> List[str]:
 @lru_cache(maxsize=16384)
 def _variant_markers(text: str) -> Tuple[str, ...]:
     """``variant_markers``, kept: the same titles are read at every turn."""
-    typed = [w.text.lower() for w in words(" ".join([text, *official_words(text)]))]
+    typed = lower_words(" ".join([text, *official_words(text)]))
     found = []
     for folded, phrase in _variant_phrases():
         for at in range(len(typed) - len(phrase) + 1):
@@ -301,7 +301,7 @@ def _mention_words() -> Dict[str, Tuple[Tuple[str, ...], ...]]:
     return {
         key: tuple(
             sorted(
-                (tuple(w.text.lower() for w in words(p)) for p in data.get(key) or []),
+                (tuple(lower_words(p)) for p in data.get(key) or []),
                 key=len,
                 reverse=True,
             )

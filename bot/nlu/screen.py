@@ -20,7 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.privacy import ID_NUMBER_LIKE, is_phone_number, shares_secret
 from knowledge.query import asks_for_a_procedure, official_words
-from knowledge.text.normalize import fold, has_vietnamese_marks, phrase_at, words
+from knowledge.text.normalize import fold, has_vietnamese_marks, lower_words, phrase_at, words
 
 UNREADABLE = "unreadable_message"
 TOO_LONG = "message_too_long"
@@ -48,7 +48,7 @@ def told_signals() -> Tuple[Tuple[str, int, Tuple[Tuple[str, ...], ...]], ...]:
     data = yaml.safe_load(SIGNALS_FILE.read_text(encoding="utf-8")) or {}
     kinds = []
     for intent, kind in data.items():
-        signals = {tuple(w.text.lower() for w in words(s)) for s in kind["signals"]}
+        signals = {tuple(lower_words(s)) for s in kind["signals"]}
         kinds.append((intent, int(kind["needed"]), tuple(sorted(signals, key=len, reverse=True))))
     return tuple(kinds)
 
@@ -69,7 +69,7 @@ def _signals_found(typed: List[str], signals: Tuple[Tuple[str, ...], ...]) -> in
 
 def told(text: str) -> Optional[str]:
     """The intent of what ``text`` tells by its words (a scam, a dossier taking long), if any."""
-    typed = [w.text.lower() for w in words(text)]
+    typed = lower_words(text)
     for intent, needed, signals in told_signals():
         if _signals_found(typed, signals) >= needed:
             return intent

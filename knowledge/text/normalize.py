@@ -127,6 +127,11 @@ def has_vietnamese_marks(text: str) -> bool:
     return fold(text) != text.lower()
 
 
+def lower_words(text: str) -> List[str]:
+    """The words of ``text`` as typed, lower case: what ``phrase_at`` compares."""
+    return [w.text.lower() for w in words(text)]
+
+
 def typed_as(typed: str, written: str) -> bool:
     """Whether a typed (lower-case) word is the written one: typed with diacritics, only as
     written ("bán" is not "bạn"); typed without them, by the written word's folded form."""
