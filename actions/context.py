@@ -295,7 +295,7 @@ def resolve(
     kb = knowledge()
     query = search_query(text)
     focus = kb.procedure(focus_code) if focus_code else None
-    if focus is not None and only_names_a_variant(text):
+    if focus is not None and only_names_a_variant(text, bool(request_kinds)):
         variant = variant_of(focus, request_kinds)
         return Resolution(variant, query=query, switched=variant.code != focus_code, named=True)
     hits = ranked(text) if query else []

@@ -250,6 +250,10 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
     if not (found.procedure or found.candidates) and message.states_a_case():
         # "e là mẹ, cháu 16 tuổi" after the criminal-record answer: the case of the focus
         found = replace(found, procedure=_focus(tracker))
+    if found.procedure and not found.named and _still_choosing(tracker, found):
+        # "lệ phí thi bao nhiêu" while the options asked since the last answer are shown: the
+        # choice is the newer context, not the procedure answered before it
+        found = replace(found, procedure=None)
     if found.procedure:
         case_index = (
             None if found.switched else _case_of(found.procedure, tracker.get_slot("case_index"))

@@ -274,21 +274,32 @@ def search_query(text: str) -> str:
 _MODIFIER_WORDS = frozenset("cap lam xin moi lan dau lai bi roi a ah nhe nha thi vay".split())
 
 
+def _without_markers(text: str) -> Tuple[str, str]:
+    """``text`` folded (a parenthesis, which only qualifies, left out), before and after its
+    variant markers and request words are taken out."""
+    folded = _folded_phrase(re.sub(r"\([^)]*\)", " ", text))
+    markers = tuple(folded for folded, _ in _variant_phrases())
+    rest = folded
+    for phrase in sorted(markers + _vocabulary()[1], key=len, reverse=True):
+        rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
+    return folded, rest
+
+
 def without_variant_words(text: str) -> str:
     """The folded text with its variant markers and request verbs taken out: what a procedure
     is about ("Trình báo mất hộ chiếu phổ thông" -> "ho chieu pho thong"); a parenthesis
     ("(lần đầu, từ đủ 14 tuổi)") only qualifies it and goes too."""
-    folded = _folded_phrase(re.sub(r"\([^)]*\)", " ", text))
-    markers = tuple(folded for folded, _ in _variant_phrases())
-    for phrase in sorted(markers + _vocabulary()[1], key=len, reverse=True):
-        folded = f" {folded} ".replace(f" {phrase} ", " ").strip()
-    return " ".join(w for w in folded.split() if w not in _MODIFIER_WORDS)
+    _, rest = _without_markers(text)
+    return " ".join(w for w in rest.split() if w not in _MODIFIER_WORDS)
 
 
-def only_names_a_variant(text: str) -> bool:
-    """Whether the message says which variant ("cấp mới", "bị mất", "đổi") but no procedure."""
-    query = procedure_query(text)
-    return bool(query) and not without_variant_words(query)
+def only_names_a_variant(text: str, kind_said: bool = False) -> bool:
+    """Whether the message says which variant ("cấp mới", "bị mất", "đổi"; or ``kind_said``, a
+    request kind found in it) but no procedure. Particles alone ("thi" for "thì", "a") say no
+    variant, and "thi" may be the exam of "lệ phí thi bao nhiêu"."""
+    folded, rest = _without_markers(procedure_query(text))
+    said = kind_said or rest != folded
+    return bool(folded) and said and all(w in _MODIFIER_WORDS for w in rest.split())
 
 
 DOCUMENT_BEFORE_COPY = 3  # words of a document's name before "bản gốc"

@@ -204,6 +204,39 @@ async def test_an_aspect_asked_while_the_options_are_shown_leaves_them_to_the_fo
     assert slot(events, "pending_aspects") == ["online"]
 
 
+def driving_licence_choice(aspects: List[str]) -> Dict[str, Any]:
+    return {
+        "kind": "procedure",
+        "code": None,
+        "aspects": aspects,
+        "options": [
+            {"value": "3.000347", "title": "Đổi giấy phép lái xe", "detail": ""},
+            {"value": "3.000346", "title": "Cấp giấy phép lái xe (sau sát hạch)", "detail": ""},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "text, intent", [("le phi thi bn", "ask_fee"), ("mất bao lâu", "ask_processing_time")]
+)
+async def test_a_follow_up_during_a_choice_is_about_the_choice_not_the_earlier_answer(
+    text: str, intent: str
+) -> None:
+    """Vehicle registration answered, then "bằng lái A1 thi ở đâu" asked which licence
+    procedure: the fee asked next is not the registration's."""
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        text,
+        intent,
+        procedure_code="1.012575",
+        pending_choice=driving_licence_choice(["agency"]),
+        choice_kind="procedure",
+    )
+    assert slot(events, "procedure_code") == "unset"
+    assert "Đăng ký xe" not in text_of(messages)
+    assert slot(events, "pending_choice")["options"] == driving_licence_choice([])["options"]
+
+
 async def test_an_aspect_asked_after_a_procedure_and_its_variant_answers_the_plain_one() -> None:
     messages, events = await run(
         ActionAnswerProcedure(),

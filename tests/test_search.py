@@ -7,6 +7,7 @@ import yaml
 
 from knowledge.query import (
     VOCABULARY_FILE,
+    only_names_a_variant,
     procedure_query,
     variant_markers,
     without_mentions,
@@ -104,6 +105,25 @@ def test_variant_words_are_read_accent_aware_and_a_death_is_not_a_loss(
     text: str, markers: list
 ) -> None:
     assert variant_markers(text) == markers
+
+
+@pytest.mark.parametrize(
+    "text, only_a_variant",
+    [
+        ("bị mất", True),
+        ("cấp mới", True),
+        ("làm lại", True),
+        ("hết hạn rồi", True),
+        # particles name no variant; "thi" may also be the exam of "lệ phí thi bao nhiêu"
+        ("thi bn", False),
+        ("thì sao", False),
+        ("Trình báo mất hộ chiếu phổ thông", False),
+    ],
+)
+def test_a_message_names_only_a_variant_when_it_has_a_variant_word_and_nothing_else(
+    text: str, only_a_variant: bool
+) -> None:
+    assert only_names_a_variant(text) is only_a_variant
 
 
 def test_a_document_name_is_a_weaker_hint_than_a_name() -> None:
