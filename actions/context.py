@@ -287,15 +287,17 @@ def resolve(
 
     A confident match replaces the focus; a message that names nothing keeps it; a message
     that only names a variant ("bị mất") picks that variant of the focus (``request_kinds``
-    are the message's ``request_kind`` entities); one that asks an aspect (``asks_aspect``)
-    and names another procedure only as a place or a document ("phải về nơi đăng ký khai
-    sinh") is about the focus.
+    are the message's ``request_kind`` entities), and with no focus finds nothing; one that
+    asks an aspect (``asks_aspect``) and names another procedure only as a place or a document
+    ("phải về nơi đăng ký khai sinh") is about the focus.
     """
     request_kinds = request_kinds or []
     kb = knowledge()
     query = search_query(text)
     focus = kb.procedure(focus_code) if focus_code else None
-    if focus is not None and only_names_a_variant(text, bool(request_kinds)):
+    if only_names_a_variant(text, bool(request_kinds)):
+        if focus is None:
+            return Resolution()  # "bị mất" with nothing in focus: which document, is asked
         variant = variant_of(focus, request_kinds)
         return Resolution(variant, query=query, switched=variant.code != focus_code, named=True)
     hits = ranked(text) if query else []

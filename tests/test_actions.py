@@ -531,6 +531,12 @@ async def test_a_message_that_only_names_a_variant_picks_it_in_the_focus_family(
     assert slot(events, "procedure_code") == meant
 
 
+async def test_a_message_that_only_names_a_variant_with_nothing_in_focus_asks_which() -> None:
+    messages, events = await run(ActionAnswerProcedure(), "bị mất", "ask_overview")
+    assert "muốn hỏi về thủ tục nào" in text_of(messages)
+    assert slot(events, "pending_choice") == "unset"  # no list of everything "bị mất" fits
+
+
 def _tracker_after(previous_action: str, text: str) -> Tracker:
     events = [
         {"event": "action", "name": previous_action},
