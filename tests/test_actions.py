@@ -568,16 +568,33 @@ async def test_an_ordinal_the_classifier_reads_as_a_rating_still_picks_the_optio
     [
         # where to go, said by another procedure's name
         ("lam o xa nao cung dc hay phai ve noi dk khai sinh", "2.000635", "Đăng ký khai sinh"),
-        ("cần hộ chiếu bản gốc không", "3.000347", "Cấp hộ chiếu phổ thông trong nước"),
+        (
+            "nộp ở xã nào cũng được hay phải về nơi đăng ký khai sinh",
+            "2.000635",
+            "Đăng ký khai sinh",
+        ),
     ],
 )
-async def test_a_procedure_a_follow_up_mentions_as_a_place_or_a_document_keeps_the_focus(
+async def test_a_procedure_a_follow_up_mentions_as_a_place_keeps_the_focus(
     text: str, focus: str, mentioned: str
 ) -> None:
     messages, events = await run(ActionAnswerProcedure(), text, procedure_code=focus)
     assert slot(events, "procedure_code") in (focus, "unset")
     assert slot(events, "pending_choice") in (None, "unset")
     assert mentioned in button_titles(messages)  # beside the answer, in case it was meant
+
+
+@pytest.mark.parametrize("text", ["cần hộ chiếu bản gốc không", "can ho chieu ban goc ko"])
+async def test_a_document_a_follow_up_asks_about_is_one_of_the_focus_documents(text: str) -> None:
+    """Driving licence exchange in focus: whether to bring the passport is about its documents,
+    not a passport procedure."""
+    messages, events = await run(
+        ActionAnswerProcedure(), text, "nlu_fallback", procedure_code="3.000347"
+    )
+    assert slot(events, "procedure_code") == "3.000347"
+    assert slot(events, "pending_choice")["kind"] == "case"  # the common documents, then which
+    assert slot(events, "last_answer")["aspects"] == ["documents"]
+    assert "Đổi giấy phép lái xe" in text_of(messages)
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,9 @@ def aspects(text: str, intent: str = "ask_overview") -> List[str]:
         ("làm thẻ căn cước có mất phí không", ["fee"]),
         ("có làm online được không", ["online"]),
         ("can giay kham suc khoe ko", ["documents"]),
+        # whether a document named in between must be brought as the original
+        ("can ho chieu ban goc ko", ["documents"]),
+        ("phải mang căn cước bản chính không", ["documents"]),
         ("cần những điều kiện gì? Thủ tục hồ sơ như thế nào?", ["eligibility", "documents"]),
         ("tôi có thể xin lý lịch tư pháp trực tiếp được không", ["online"]),
     ],
