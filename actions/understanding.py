@@ -69,7 +69,8 @@ class Message:
         if specific:
             return specific
         if WEAK_ELIGIBILITY in cues:
-            return ["eligibility"]
+            # "sắp hết hạn, đổi thế nào" asks how, not whether
+            return ["overview"] if "overview" in cues else ["eligibility"]
         return cues
 
     def asks_whether(self) -> bool:

@@ -31,6 +31,9 @@ def aspects(text: str, intent: str = "ask_overview") -> List[str]:
         ("can giay kham suc khoe ko", ["documents"]),
         # whether a document named in between must be brought as the original
         ("can ho chieu ban goc ko", ["documents"]),
+        # how the request is made, even of a document about to expire
+        ("bằng lái sắp hết hạn, đổi thế nào", ["overview"]),
+        ("giấy phép hết hạn thì xin như thế nào", ["overview"]),
         ("phải mang căn cước bản chính không", ["documents"]),
         ("cần những điều kiện gì? Thủ tục hồ sơ như thế nào?", ["eligibility", "documents"]),
         ("tôi có thể xin lý lịch tư pháp trực tiếp được không", ["online"]),
