@@ -32,8 +32,6 @@ def aspects(text: str, intent: str = "ask_overview") -> List[str]:
         # whether a document named in between must be brought as the original
         ("can ho chieu ban goc ko", ["documents"]),
         ("không có giấy báo tử", ["documents"]),  # what to bring instead
-        ("vậy làm định danh mức 2 phải ra công an xã à", ["agency"]),
-        ("lên phường làm được không", ["agency"]),
         # how the request is made, even of a document about to expire
         ("bằng lái sắp hết hạn, đổi thế nào", ["overview"]),
         ("giấy phép hết hạn thì xin như thế nào", ["overview"]),
