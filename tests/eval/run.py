@@ -90,11 +90,10 @@ class Turn:
         first = [self.answered] if self.answered else []
         return first + [c for c in self.choice + self.alternatives if c not in first]
 
-    def kind(self) -> Optional[str]:
-        for kind, actions in KIND_ACTIONS.items():
-            if actions & set(self.actions):
-                return kind
-        return None
+    def is_kind(self, kind: str) -> bool:
+        """Whether the turn ran an action of ``kind`` (a handoff is also how a complaint may
+        be answered: one action can serve two kinds)."""
+        return bool(KIND_ACTIONS.get(kind, set()) & set(self.actions))
 
 
 class Bot:
@@ -210,7 +209,7 @@ def end_to_end(
 ) -> bool:
     """Whether the reply does what the question needs."""
     if kinds and not aspects:
-        return turn.kind() in kinds
+        return any(turn.is_kind(kind) for kind in kinds)
     if not codes:
         return turn.answered is None  # nothing in the catalogue: "not found" beats a wrong one
     if turn.answered not in codes:
