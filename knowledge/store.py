@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 from urllib.parse import quote
 
+import yaml
 from sqlalchemy import MetaData, create_engine, event, inspect, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +19,7 @@ from knowledge import catalogue
 from knowledge.curated import CURATED_DIR, read_curated, to_model
 from knowledge.models import Base, Case, Document, Procedure
 from knowledge.search import IndexEntry, ProcedureIndex, SearchHit
+from knowledge.text.normalize import fold
 
 DEFAULT_DB_URL = "sqlite:///" + str(Path(__file__).resolve().parent.parent / "var" / "knowledge.db")
 
@@ -151,15 +154,28 @@ PEOPLE = frozenset(
     }
 )
 ORGANISATIONS_ONLY = 0.85
+OTHER_FIELD = 0.85  # a field people rarely file in (see data/citizen_fields.yml)
+CITIZEN_FIELDS_FILE = Path(__file__).resolve().parent / "data" / "citizen_fields.yml"
 MAX_DOCUMENT_WORDS = 16  # longer "names" of documents are explanations
 
 
-def citizen_prior(origin: str, subjects: Iterable[str]) -> float:
-    """The search prior of a procedure: lower when only organisations file it."""
-    subjects = set(subjects)
-    if origin == "curated" or not subjects or subjects & PEOPLE:
+@lru_cache(maxsize=1)
+def citizen_fields() -> FrozenSet[str]:
+    """The fields in which people file their own procedures, accent-folded."""
+    listed = yaml.safe_load(CITIZEN_FIELDS_FILE.read_text(encoding="utf-8"))["citizen_fields"]
+    return frozenset(fold(name).strip() for name in listed)
+
+
+def citizen_prior(origin: str, subjects: Iterable[str], field: Optional[str] = None) -> float:
+    """The search prior of a procedure: lower when only organisations file it, and lower when
+    its field is not one people file in; curated procedures rank as they are."""
+    if origin == "curated":
         return 1.0
-    return ORGANISATIONS_ONLY
+    subjects = set(subjects)
+    prior = 1.0 if not subjects or subjects & PEOPLE else ORGANISATIONS_ONLY
+    if field and fold(field).strip() not in citizen_fields():
+        prior *= OTHER_FIELD
+    return prior
 
 
 def _distinct_names(names: Iterable[str]) -> Tuple[str, ...]:
@@ -280,7 +296,7 @@ class KnowledgeBase:
                 tuple(row.levels or ()),
                 row.field,
                 row.agency,
-                citizen_prior(row.origin, row.subjects or ()),
+                citizen_prior(row.origin, row.subjects or (), row.field),
                 _distinct_names([*(row.results or ()), *documents[row.code]]),
             )
             for row in rows
