@@ -14,6 +14,8 @@ from knowledge.query import (
     names_something,
     naming_words,
     only_names_a_variant,
+    places_of_title,
+    places_said,
     search_query,
     variant_markers,
     without_mentions,
@@ -95,8 +97,8 @@ def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
     variant words the message does not have goes down."""
     # "lấy chồng Hàn Quốc" says "nước ngoài" through the colloquial names' official words,
     # which variant_markers reads too
-    asked = set(variant_markers(text))
-    markers = {hit.code: set(variant_markers(hit.short_name or hit.name)) for hit in hits}
+    asked = set(variant_markers(text)) | places_said(text)
+    markers = {hit.code: _title_markers(hit.short_name or hit.name) for hit in hits}
     someone_agrees = any(m & asked for m in markers.values())
     reranked = []
     for hit in hits:
@@ -107,6 +109,18 @@ def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
             score -= VARIANT_PRIOR
         reranked.append(replace(hit, score=round(score, 4)))
     return sorted(reranked, key=lambda h: -h.score)
+
+
+def _title_markers(title: str) -> Set[str]:
+    """A title's variant words, with where it is filed: the "nước ngoài" of "Nhập quốc tịch
+    Việt Nam ở nước ngoài" is a place ("abroad", agreeing with "đang sống ở Hàn Quốc"), not
+    the foreign element a foreigner brings ("người Mỹ ... muốn nhập quốc tịch": "ở trong
+    nước")."""
+    markers = set(variant_markers(title))
+    places, foreign_element = places_of_title(title)
+    if places and not foreign_element:
+        markers.discard(fold("nước ngoài"))
+    return markers | places
 
 
 def _the_variant_asked(close: List[SearchHit], text: str) -> Optional[SearchHit]:

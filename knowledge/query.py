@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Tuple
 
 import yaml
 
@@ -359,3 +359,50 @@ def _ends_clause(
     if any(phrase_at(typed, at, e) for e in mentions["ends"]):
         return True
     return bool(_CLAUSE_END.search(text[found[at - 1].end : found[at].start]))
+
+
+@lru_cache(maxsize=1)
+def _location_phrases() -> Dict[str, Tuple[str, ...]]:
+    """The location section of the vocabulary, folded; ``countries`` are the colloquial names
+    that say a foreign country (not a foreigner: "người Mỹ")."""
+    data = _vocabulary_file()
+    lists = {k: tuple(_folded_phrase(p) for p in v or []) for k, v in data["location"].items()}
+    colloquial = (data.get("colloquial") or {}).items()
+    foreign = _folded_phrase("nước ngoài")
+    lists["countries"] = tuple(
+        _folded_phrase(k)
+        for k, v in colloquial
+        if _folded_phrase(str(v)) == foreign and not _folded_phrase(k).startswith("nguoi ")
+    )
+    return lists
+
+
+def _has_phrase(padded: str, phrases: Iterable[str]) -> bool:
+    return any(f" {phrase} " in padded for phrase in phrases)
+
+
+def places_said(text: str) -> FrozenSet[str]:
+    """Where the message says the person concerned is: "abroad" ("đang sống ở Hàn Quốc", "tại
+    đại sứ quán"), "home" ("sống ở Việt Nam", "về nước"), both or neither."""
+    lists = _location_phrases()
+    padded = f" {_folded_phrase(text)} "
+    abroad = _has_phrase(padded, lists["abroad"]) or any(
+        f" {place} {country} " in padded
+        for place in lists["before_a_country"]
+        for country in lists["countries"]
+    )
+    home = _has_phrase(padded, lists["home"])
+    return frozenset(name for name, said in (("abroad", abroad), ("home", home)) if said)
+
+
+def places_of_title(title: str) -> Tuple[FrozenSet[str], bool]:
+    """Where a procedure's title says it is filed ("abroad", "home") and whether its "nước ngoài"
+    is a foreign element ("có yếu tố nước ngoài", "người nước ngoài") rather than a place."""
+    lists = _location_phrases()
+    padded = f" {_folded_phrase(title)} "
+    places = frozenset(
+        name
+        for name, key in (("abroad", "abroad_titles"), ("home", "home_titles"))
+        if _has_phrase(padded, lists[key])
+    )
+    return places, _has_phrase(padded, lists["foreign_element_titles"])

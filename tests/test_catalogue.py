@@ -193,3 +193,36 @@ async def test_the_not_in_catalogue_probe_answers_not_found_with_the_closest_and
     reply = await answer("giấy phép bán lẻ rượu")
     assert "chuyển khẩu" not in reply.lower()
     assert load_profile().hotline in reply
+
+
+def test_a_procedure_of_a_field_people_rarely_file_in_ranks_below_a_citizens_one() -> None:
+    from knowledge.store import citizen_prior
+
+    assert citizen_prior("snapshot", ["Công dân Việt Nam"], "Hàng hải và đường thủy nội địa") < 1
+    assert citizen_prior("snapshot", ["Công dân Việt Nam"], "Đăng ký, quản lý cư trú") == 1.0
+    assert citizen_prior("curated", [], "Hải quan") == 1.0
+    # the ship registry's "Xóa đăng ký" (maritime) does not rank between the residence ones
+    titles = [
+        h.short_name
+        for h in context.ranked("khi xuất cảnh định cư có bị xóa đăng ký hộ khẩu không")
+    ]
+    assert titles.index("Xóa đăng ký thường trú") == 0
+    assert "Xóa đăng ký" not in titles[:2]
+
+
+@pytest.mark.parametrize(
+    "text, first",
+    [
+        # a foreigner living in Viet Nam files in the country
+        (
+            "chồng tôi là người Hàn Quốc, sống ở Việt Nam 6 năm, muốn nhập quốc tịch Việt Nam",
+            "Nhập quốc tịch Việt Nam ở trong nước",
+        ),
+        (
+            "tôi đang sống ở Hàn Quốc, muốn xin thôi quốc tịch Việt Nam",
+            "Thôi quốc tịch Việt Nam ở nước ngoài",
+        ),
+    ],
+)
+def test_where_the_citizen_lives_picks_the_twin_filed_there(text: str, first: str) -> None:
+    assert context.ranked(text)[0].short_name == first
