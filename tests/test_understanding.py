@@ -38,6 +38,11 @@ def aspects(text: str, intent: str = "ask_overview") -> List[str]:
         ("phải mang căn cước bản chính không", ["documents"]),
         ("cần những điều kiện gì? Thủ tục hồ sơ như thế nào?", ["eligibility", "documents"]),
         ("tôi có thể xin lý lịch tư pháp trực tiếp được không", ["online"]),
+        # how long, asked with "bao nhiêu": not a fee
+        (
+            "bị mất chứng minh thư thì làm lại ở đâu và mất bao nhiêu thời gian",
+            ["agency", "processing_time"],
+        ),
     ],
 )
 def test_the_aspects_asked(text: str, expected: List[str]) -> None:
