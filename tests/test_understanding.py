@@ -38,6 +38,17 @@ def aspects(text: str, intent: str = "ask_overview") -> List[str]:
         ("phải mang căn cước bản chính không", ["documents"]),
         ("cần những điều kiện gì? Thủ tục hồ sơ như thế nào?", ["eligibility", "documents"]),
         ("tôi có thể xin lý lịch tư pháp trực tiếp được không", ["online"]),
+        # the question of a letter is found past the periods of "TP.HCM" and after a year
+        (
+            "Tôi đã nghỉ việc ở một công ty tại TP.HCM. Cho tôi hỏi tôi có được nhận trợ cấp thất"
+            " nghiệp không? Tôi có thể nộp hồ sơ ở tỉnh hay phải làm tại TP.HCM?",
+            ["agency", "eligibility"],
+        ),
+        (
+            "Tôi được cấp căn cước năm 2015. Tôi đủ 40 tuổi, xin hỏi có phải đổi thẻ không? Mức"
+            " phí như thế nào?",
+            ["eligibility", "fee"],
+        ),
         # how long, asked with "bao nhiêu": not a fee
         (
             "bị mất chứng minh thư thì làm lại ở đâu và mất bao nhiêu thời gian",

@@ -15,8 +15,9 @@ from knowledge.text.normalize import fold, has_vietnamese_marks
 
 Span = Tuple[int, int]
 
-# A sentence ends at . ! ? … or a line break; "1.001193", "10.000" and "v.v." do not end one.
-_SENTENCE_END = re.compile(r"(?<!\d)[.!?…]+(?!\d)|\n+")
+# A sentence ends at a line break, a run of "!", "?" or "…", or periods followed by a space or
+# the end ("năm 2015. Tính đến..."); "1.001193", "TP.HCM" and "Q.5" do not end one.
+_SENTENCE_END = re.compile(r"[.!?…]*[!?…][.!?…]*|\.+(?=\s|$)|\n+")
 # Phrases that open or carry a question, accent-folded, matched on word boundaries.
 _QUESTION_CUES = re.compile(
     r"\b(?:xin hoi|cho (?:em|toi|minh|chau|tui|to|con|hoi)\b.{0,12}\bhoi|toi muon hoi|"
