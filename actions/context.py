@@ -232,7 +232,38 @@ def ranked(text: str) -> List[SearchHit]:
             if hit.code not in scores or scores[hit.code].score < weighted.score:
                 scores[hit.code] = weighted
     hits = sorted(scores.values(), key=lambda h: -h.score)
-    return _distinct_titles(_with_variant_prior(hits, text))
+    return _distinct_titles(_asked_variant_first(_with_variant_prior(hits, text), text))
+
+
+# The variant words that say a fact about the people concerned (a foreigner, a place abroad),
+# true of the whole message; "chấm dứt hợp đồng" says nothing of "Chấm dứt hưởng trợ cấp".
+FOREIGN_MARKERS = frozenset({fold("nước ngoài"), fold("có yếu tố nước ngoài")})
+
+
+def _asked_variant_first(hits: List[SearchHit], text: str) -> List[SearchHit]:
+    """The leader's variant that has the variant words the message says, in its place: "kết
+    hôn với người Hàn Quốc" is "Đăng ký kết hôn có yếu tố nước ngoài", however plainly
+    "thủ tục đăng ký kết hôn" names the plain one. The leader must name no variant itself, and
+    the words must say who or where (``FOREIGN_MARKERS``, the places), not what is done."""
+    asked = (set(variant_markers(text)) & FOREIGN_MARKERS) | places_said(text)
+    if not hits or not asked or _title_markers(hits[0].short_name or hits[0].name):
+        return hits
+    leader = hits[0]
+    plain = leader.short_name or leader.name
+    variant = next(
+        (
+            h
+            for h in hits[1:]
+            if h.score >= SUGGEST
+            and _title_markers(h.short_name or h.name) & asked
+            and is_variant_of(h.short_name or h.name, plain)
+        ),
+        None,
+    )
+    if variant is None:
+        return hits
+    rest = [h for h in hits if h is not variant]
+    return [replace(variant, score=leader.score), *rest]
 
 
 # The variant words that say each kind of request (entity ``request_kind``).

@@ -226,3 +226,22 @@ def test_a_procedure_of_a_field_people_rarely_file_in_ranks_below_a_citizens_one
 )
 def test_where_the_citizen_lives_picks_the_twin_filed_there(text: str, first: str) -> None:
     assert context.ranked(text)[0].short_name == first
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        # the letter names the plain procedure, and a foreigner: the foreign-element one
+        (
+            "Chồng sắp cưới của tôi là người Hàn Quốc. Xin hỏi thủ tục đăng ký kết hôn như thế"
+            " nào, làm ở đâu?",
+            "Đăng ký kết hôn có yếu tố nước ngoài",
+        ),
+        ("thủ tục đăng ký kết hôn cần giấy tờ gì", "Đăng ký kết hôn"),
+    ],
+)
+def test_a_foreigner_in_the_message_picks_the_foreign_element_variant(
+    text: str, answered: str
+) -> None:
+    found = context.resolve(text, None)
+    assert found.procedure is not None and found.procedure.short_name == answered
