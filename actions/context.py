@@ -210,9 +210,18 @@ def recall_for(text: str) -> float:
     return min(STORY_RECALL, RECALL_WEIGHT + (length - SHORT_QUERY) * RECALL_PER_WORD)
 
 
+# What the citizen does not want yet ("chúng tôi chưa muốn kết hôn") names no procedure asked
+# for: the clause is left out of the search. ("không muốn mất hộ khẩu" may well ask about it.)
+_NOT_WANTED = re.compile(
+    r"\b(?:chưa|chua)\s+(?:muốn|định|có ý định|muon|dinh|co y dinh)\b[^,.;:?!\n]*",
+    re.IGNORECASE,
+)
+
+
 def ranked(text: str) -> List[SearchHit]:
     """Procedures the message may be about, best first: the question part is searched, and each
     sentence of the story before it (a little less weight)."""
+    text = _NOT_WANTED.sub(" ", text)
     story, question = story_and_question(text)
     scores: Dict[str, SearchHit] = {}
     pieces = [(question, 1.0, recall_for(question))]

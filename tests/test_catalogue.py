@@ -245,3 +245,13 @@ def test_a_foreigner_in_the_message_picks_the_foreign_element_variant(
 ) -> None:
     found = context.resolve(text, None)
     assert found.procedure is not None and found.procedure.short_name == answered
+
+
+def test_what_the_citizen_does_not_want_yet_is_not_searched() -> None:
+    found = context.resolve(
+        "Bạn trai tôi là người nước ngoài nhưng chúng tôi chưa muốn kết hôn. Phải khai sinh cho"
+        " con thế nào khi cha cháu muốn nhận con?",
+        None,
+    )
+    offered = [found.procedure] if found.procedure else found.candidates
+    assert offered and offered[0].short_name.startswith("Đăng ký khai sinh")
