@@ -381,6 +381,7 @@ def _has_phrase(padded: str, phrases: Iterable[str]) -> bool:
     return any(f" {phrase} " in padded for phrase in phrases)
 
 
+@lru_cache(maxsize=4096)
 def places_said(text: str) -> FrozenSet[str]:
     """Where the message says the person concerned is: "abroad" ("đang sống ở Hàn Quốc", "tại
     đại sứ quán"), "home" ("sống ở Việt Nam", "về nước"), both or neither."""
@@ -395,6 +396,7 @@ def places_said(text: str) -> FrozenSet[str]:
     return frozenset(name for name, said in (("abroad", abroad), ("home", home)) if said)
 
 
+@lru_cache(maxsize=16384)
 def places_of_title(title: str) -> Tuple[FrozenSet[str], bool]:
     """Where a procedure's title says it is filed ("abroad", "home") and whether its "nước ngoài"
     is a foreign element ("có yếu tố nước ngoài", "người nước ngoài") rather than a place."""
