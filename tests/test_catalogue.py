@@ -255,3 +255,16 @@ def test_what_the_citizen_does_not_want_yet_is_not_searched() -> None:
     )
     offered = [found.procedure] if found.procedure else found.candidates
     assert offered and offered[0].short_name.startswith("Đăng ký khai sinh")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mẹ tôi bị liệt nửa người, muốn xin trợ cấp người khuyết tật hàng tháng thì làm thủ tục gì",
+        "xin tro cap tan tat cho bo thi lam sao",
+    ],
+)
+def test_the_disability_allowance_is_the_monthly_social_allowance(text: str) -> None:
+    # Decree 20/2021: people with a severe disability get the monthly social allowance
+    found = context.resolve(text, None)
+    assert found.procedure is not None and found.procedure.code == "1.001776"
