@@ -111,6 +111,11 @@ def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
     return sorted(reranked, key=lambda h: -h.score)
 
 
+# The variant words that say a fact about the people concerned (a foreigner, a place abroad),
+# true of the whole message; "chấm dứt hợp đồng" says nothing of "Chấm dứt hưởng trợ cấp".
+FOREIGN_MARKERS = frozenset({fold("nước ngoài"), fold("có yếu tố nước ngoài")})
+
+
 def _title_markers(title: str) -> Set[str]:
     """A title's variant words, with where it is filed: the "nước ngoài" of "Nhập quốc tịch
     Việt Nam ở nước ngoài" is a place ("abroad", agreeing with "đang sống ở Hàn Quốc"), not
@@ -119,7 +124,7 @@ def _title_markers(title: str) -> Set[str]:
     markers = set(variant_markers(title))
     places, foreign_element = places_of_title(title)
     if places and not foreign_element:
-        markers.discard(fold("nước ngoài"))
+        markers -= FOREIGN_MARKERS
     return markers | places
 
 
@@ -242,11 +247,6 @@ def ranked(text: str) -> List[SearchHit]:
                 scores[hit.code] = weighted
     hits = sorted(scores.values(), key=lambda h: -h.score)
     return _distinct_titles(_asked_variant_first(_with_variant_prior(hits, text), text))
-
-
-# The variant words that say a fact about the people concerned (a foreigner, a place abroad),
-# true of the whole message; "chấm dứt hợp đồng" says nothing of "Chấm dứt hưởng trợ cấp".
-FOREIGN_MARKERS = frozenset({fold("nước ngoài"), fold("có yếu tố nước ngoài")})
 
 
 def _asked_variant_first(hits: List[SearchHit], text: str) -> List[SearchHit]:

@@ -196,11 +196,6 @@ async def test_the_not_in_catalogue_probe_answers_not_found_with_the_closest_and
 
 
 def test_a_procedure_of_a_field_people_rarely_file_in_ranks_below_a_citizens_one() -> None:
-    from knowledge.store import citizen_prior
-
-    assert citizen_prior("snapshot", ["Công dân Việt Nam"], "Hàng hải và đường thủy nội địa") < 1
-    assert citizen_prior("snapshot", ["Công dân Việt Nam"], "Đăng ký, quản lý cư trú") == 1.0
-    assert citizen_prior("curated", [], "Hải quan") == 1.0
     # the ship registry's "Xóa đăng ký" (maritime) does not rank between the residence ones
     titles = [
         h.short_name

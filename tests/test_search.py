@@ -150,6 +150,10 @@ def test_a_procedure_only_organisations_file_ranks_below_its_citizens_twin(
     assert citizen_prior("snapshot", ["Doanh nghiệp", "Hợp tác xã"]) < 1.0
     assert citizen_prior("snapshot", ["Công dân Việt Nam", "Doanh nghiệp"]) == 1.0
     assert citizen_prior("curated", []) == 1.0
+    # ...and so does one of a field people rarely file in, curated ones excepted
+    assert citizen_prior("snapshot", ["Công dân Việt Nam"], "Hàng hải và đường thủy nội địa") < 1
+    assert citizen_prior("snapshot", ["Công dân Việt Nam"], "Đăng ký, quản lý cư trú") == 1.0
+    assert citizen_prior("curated", [], "Hải quan") == 1.0
     # the commune-level land procedure households file, before the provincial one for companies
     found = [hit.code for hit in kb.search("chuyển mục đích sử dụng đất nông nghiệp", limit=10)]
     assert found.index("1.013949") < found.index("1.013823")
