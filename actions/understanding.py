@@ -18,8 +18,9 @@ INTENT_ASPECT = {
     "ask_overview": "overview",
 }
 WEAK_ELIGIBILITY = "maybe_eligibility"
+EXPIRY = "expiry"  # "hết hạn": a state that asks whether alone and how beside "thế nào"
 # A cue this general yields to any more specific aspect asked in the same message.
-GENERAL = ("overview", WEAK_ELIGIBILITY)
+GENERAL = ("overview", WEAK_ELIGIBILITY, EXPIRY)
 # An intent this sure of its aspect adds it to the cues ("bao nhiêu" reads as a fee only then).
 SURE_INTENT = 0.8
 # Entities that tell which case of a procedure applies.
@@ -69,6 +70,9 @@ class Message:
         if specific:
             return specific
         if WEAK_ELIGIBILITY in cues:
+            # "nhập khẩu cho con được không? Nếu được thì thủ tục ra sao" asks whether first
+            return ["eligibility"]
+        if EXPIRY in cues:
             # "sắp hết hạn, đổi thế nào" asks how, not whether
             return ["overview"] if "overview" in cues else ["eligibility"]
         return cues

@@ -35,6 +35,12 @@ def aspects(text: str, intent: str = "ask_overview") -> List[str]:
         # how the request is made, even of a document about to expire
         ("bằng lái sắp hết hạn, đổi thế nào", ["overview"]),
         ("giấy phép hết hạn thì xin như thế nào", ["overview"]),
+        ("căn cước của tôi hết hạn rồi", ["eligibility"]),
+        # whether first: what the procedure needs comes after "nếu được"
+        (
+            "nhập khẩu cho cháu vào nhà ông bà được không? Nếu được thì thủ tục ra sao",
+            ["eligibility"],
+        ),
         ("phải mang căn cước bản chính không", ["documents"]),
         ("cần những điều kiện gì? Thủ tục hồ sơ như thế nào?", ["eligibility", "documents"]),
         ("tôi có thể xin lý lịch tư pháp trực tiếp được không", ["online"]),
