@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Set
 from knowledge.models import Procedure
 from knowledge.profile import ProvinceProfile, load_profile
 from knowledge.query import (
+    asks_about,
     names_something,
     naming_words,
     only_names_a_variant,
@@ -397,7 +398,7 @@ def resolve(
     if top >= confident:
         if focus_code and any(h.code == focus_code for h in close):
             return Resolution(kb.procedure(focus_code), query=query, named=True)
-        return Resolution(candidates=close, query=query)
+        return _offered(close, query, focus_code)
     if len(close) == 1 and top >= SINGLE and not focus_code and covered:
         return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
     if focus is not None and (
@@ -417,7 +418,19 @@ def resolve(
         # it is offered beside the answer
         others = [h for h in close if h.code != focus_code]
         return Resolution(focus, alternatives=others[: MAX_BUTTONS - 1], query=query)
-    return Resolution(candidates=close, query=query)
+    return _offered(close, query, focus_code)
+
+
+def _offered(close: List[SearchHit], query: str, focus_code: Optional[str]) -> Resolution:
+    """The options to ask about: those whose title is about something the query says. An
+    option that shares only what is done ("cấp lại") with a passport question is left out;
+    when the leader alone remains, this good and with nothing in focus, it is the answer."""
+    kept = [h for h in close if asks_about(query, h.short_name or h.name)]
+    alone = len(kept) == 1 < len(close) and kept[0] is close[0]
+    if alone and kept[0].score >= SINGLE and not focus_code:
+        code = kept[0].code
+        return Resolution(knowledge().procedure(code), query=query, switched=True, named=True)
+    return Resolution(candidates=kept if len(kept) > 1 else close, query=query)
 
 
 def named_procedure(text: str) -> Optional[Procedure]:

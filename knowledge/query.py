@@ -15,7 +15,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Tuple
 
 import yaml
 
-from knowledge.text.normalize import Word, fold, lower_words, phrase_at, words
+from knowledge.text.normalize import Word, fold, has_vietnamese_marks, lower_words, phrase_at, words
 
 QUESTION_WORDS_FILE = Path(__file__).parent / "data" / "question_words.yml"
 
@@ -408,3 +408,39 @@ def places_of_title(title: str) -> Tuple[FrozenSet[str], bool]:
         if _has_phrase(padded, lists[key])
     )
     return places, _has_phrase(padded, lists["foreign_element_titles"])
+
+
+@lru_cache(maxsize=1)
+def _not_what_about() -> FrozenSet[str]:
+    """Words (lower case, accented) that say what is done or how it is asked, never what
+    about."""
+    data = _vocabulary_file()
+    phrases = [*(data.get("action_words") or []), *(data.get("procedure_heads") or [])]
+    phrases += data.get("generic_words") or []
+    return frozenset(w for phrase in phrases for w in lower_words(str(phrase)))
+
+
+@lru_cache(maxsize=1)
+def _folded_not_what_about() -> FrozenSet[str]:
+    return frozenset(fold(w) for w in _not_what_about())
+
+
+@lru_cache(maxsize=16384)
+def about_words(title: str) -> FrozenSet[str]:
+    """The words of a title (lower case) that say what it is about: "Cấp lại giấy phép lái xe"
+    -> {"lái", "xe"}; "Xóa đăng ký" -> none."""
+    return frozenset(w for w in lower_words(title) if w not in _not_what_about())
+
+
+def asks_about(query: str, title: str) -> bool:
+    """Whether ``query`` shares a word of what ``title`` is about, accent-aware: a word typed
+    without diacritics matches by its folded form ("lai xe" is "lái xe", "cấp lại" is not).
+    A bare word that may be one of what is done ("lai": "lại" or "lái") is no evidence. A title
+    that says only what is done ("Xóa đăng ký") may be about anything."""
+    about = about_words(title)
+    if not about:
+        return True
+    typed = lower_words(query)
+    accented = {w for w in typed if has_vietnamese_marks(w)}
+    folded = {w for w in typed if not has_vietnamese_marks(w)} - _folded_not_what_about()
+    return any(w in accented or fold(w) in folded for w in about)

@@ -17,6 +17,7 @@ from actions.procedure_answers import ActionAnswerProcedure
 from knowledge.catalogue import configured_snapshot, read_snapshot, write_snapshot
 from knowledge.importers import snapshot
 from knowledge.profile import load_profile
+from knowledge.query import asks_about
 from knowledge.store import KnowledgeBase
 from tests.trackers import make_tracker
 
@@ -271,3 +272,28 @@ def test_the_disability_allowance_is_the_monthly_social_allowance(text: str) -> 
     # Decree 20/2021: people with a severe disability get the monthly social allowance
     found = context.resolve(text, None)
     assert found.procedure is not None and found.procedure.code == "1.001776"
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "about"),
+    [
+        ("cấp lại hộ chiếu", "Cấp lại giấy phép lái xe", False),  # both only "cấp lại"
+        ("cap lai ho chieu", "Cấp lại giấy phép lái xe", False),  # "lai" may be "lại"
+        ("cap lai bang lai xe", "Cấp lại giấy phép lái xe", True),
+        ("hộ chiếu hết hạn", "Gia hạn tạm trú", False),
+        ("hộ chiếu", "Xóa đăng ký", True),  # says only what is done: may be about anything
+    ],
+)
+def test_an_option_must_share_what_it_is_about_with_the_question(
+    query: str, title: str, about: bool
+) -> None:
+    assert asks_about(query, title) is about
+
+
+def test_options_that_share_only_what_is_done_are_not_offered() -> None:
+    # "cấp lại" also names the driving licence and the ID card: the passport is what is asked
+    found = context.resolve(
+        "Hộ chiếu của tôi hết hạn đã lâu, xin cấp lại hộ chiếu thì thủ tục như thế nào?", None
+    )
+    offered = [found.procedure] if found.procedure else found.candidates
+    assert offered and all("hộ chiếu" in p.short_name.lower() for p in offered)
