@@ -22,6 +22,7 @@ from knowledge.query import (
     without_mentions,
     without_variant_words,
 )
+from knowledge.retired import RetiredDocument, RetiredRequest, retired_request
 from knowledge.search import RECALL_WEIGHT, SearchHit
 from knowledge.store import KnowledgeBase
 from knowledge.text.normalize import fold, words
@@ -90,6 +91,7 @@ class Resolution:
     query: str = ""
     switched: bool = False  # the message named a procedure other than the one in focus
     named: bool = False  # the message itself named the procedure (not only the focus)
+    retired: Optional[RetiredDocument] = None  # a document no longer issued, asked for
 
 
 def _with_variant_prior(hits: List[SearchHit], text: str) -> List[SearchHit]:
@@ -349,6 +351,9 @@ def resolve(
     request_kinds = request_kinds or []
     kb = knowledge()
     query = search_query(text)
+    retired = retired_request(text)
+    if retired is not None and retired.document.instead:
+        return _for_retired(retired, focus_code, asks_aspect, query)
     focus = kb.procedure(focus_code) if focus_code else None
     if only_names_a_variant(text, bool(request_kinds)):
         if focus is None:
@@ -419,6 +424,23 @@ def resolve(
         others = [h for h in close if h.code != focus_code]
         return Resolution(focus, alternatives=others[: MAX_BUTTONS - 1], query=query)
     return _offered(close, query, focus_code)
+
+
+def _for_retired(
+    retired: RetiredRequest, focus_code: Optional[str], asks_aspect: bool, query: str
+) -> Resolution:
+    """A request for a document no longer issued: the procedure the rest of the message names
+    ("mất CMND, giờ muốn đăng ký kết hôn"), else the one that serves instead; either way the
+    citizen is told the document is not issued any more."""
+    found = Resolution()
+    if names_something(search_query(retired.rest)):
+        found = resolve(retired.rest, focus_code, None, asks_aspect)
+    if found.procedure is None and not found.candidates:
+        instead = knowledge().procedure(retired.document.instead or "")
+        if instead is None:
+            return Resolution(query=query, retired=retired.document)
+        found = Resolution(instead, query=query, switched=instead.code != focus_code, named=True)
+    return replace(found, retired=retired.document)
 
 
 def _offered(close: List[SearchHit], query: str, focus_code: Optional[str]) -> Resolution:

@@ -250,6 +250,8 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
     if not (found.procedure or found.candidates) and message.states_a_case():
         # "e là mẹ, cháu 16 tuổi" after the criminal-record answer: the case of the focus
         found = replace(found, procedure=_focus(tracker))
+    if found.retired is not None:
+        reply.say(render.retired_notice(found.retired))
     if found.procedure and not found.named and _still_choosing(tracker, found):
         # "lệ phí thi bao nhiêu" while the options asked since the last answer are shown: the
         # choice is the newer context, not the procedure answered before it

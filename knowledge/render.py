@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from knowledge.fees import FeeGroup, FeeItem, method_groups, read_groups
 from knowledge.models import METHODS, Case, Channel, Procedure
 from knowledge.profile import ProvinceProfile, current_profile
+from knowledge.retired import RetiredDocument
 from knowledge.sources import answer_date
 
 METHOD_NAMES = {
@@ -125,6 +126,13 @@ def fee(channel: Channel) -> Optional[str]:
     if channel.fee_amount is not None:
         return "Không mất phí" if channel.fee_amount == 0 else money(channel.fee_amount)
     return None
+
+
+def retired_notice(document: RetiredDocument) -> str:
+    """What to know first about a document no longer issued, with its official sources."""
+    year, month, day = document.checked.split("-")
+    sources = "; ".join(f"[{urlsplit(url).hostname}]({url})" for url in document.sources)
+    return f"Lưu ý: {document.note}\nNguồn: {sources} (kiểm tra ngày {day}/{month}/{year})."
 
 
 def source_line(procedure: Procedure) -> str:
