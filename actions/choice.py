@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from knowledge.text.normalize import fold, words
 
+ADULT_AGE = 18  # Civil Code 2015, art. 20: a minor (người chưa thành niên) is under 18
 KIND_PROCEDURE = "procedure"
 KIND_CASE = "case"
 # Typed words that mean an option by its position.
@@ -150,6 +151,8 @@ def _age_range(title: str) -> Optional[range]:
     over = re.search(r"\b(?:tu du|tu|du|tren) (\d{1,3}) tuoi\b", folded)
     if over:
         return range(int(over.group(1)), 200)
+    if re.search(r"\bchua thanh nien\b", folded):
+        return range(0, ADULT_AGE)  # "cha mẹ làm cho con chưa thành niên": under 18
     return None
 
 

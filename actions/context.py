@@ -17,6 +17,7 @@ from knowledge.query import (
     only_names_a_variant,
     places_of_title,
     places_said,
+    says_title,
     search_query,
     variant_markers,
     without_mentions,
@@ -449,7 +450,9 @@ def _offered(close: List[SearchHit], query: str, focus_code: Optional[str]) -> R
     when the leader alone remains, this good and with nothing in focus, it is the answer."""
     kept = [h for h in close if asks_about(query, h.short_name or h.name)]
     alone = len(kept) == 1 < len(close) and kept[0] is close[0]
-    if alone and kept[0].score >= SINGLE and not focus_code:
+    # the only option, named word for word ("tách hộ cùng chỗ ở"): asking "Tách hộ?" is needless
+    named = len(close) == 1 and says_title(query, close[0].short_name or close[0].name)
+    if (alone or named) and kept and kept[0].score >= SINGLE and not focus_code:
         code = kept[0].code
         return Resolution(knowledge().procedure(code), query=query, switched=True, named=True)
     return Resolution(candidates=kept if len(kept) > 1 else close, query=query)

@@ -199,6 +199,18 @@ def _aspects_for(message: Message, tracker: Tracker) -> List[str]:
     return asked or ["overview"]
 
 
+def _tells_only_the_case(message: Message, procedure: Procedure) -> bool:
+    """Whether the message asks nothing in words and says which of the procedure's cases
+    applies ("e là mẹ, cháu 16 tuổi", "tách hộ cùng chỗ ở"): what that case needs is asked,
+    whatever the intent classifier guessed."""
+    if message.cues() or len(procedure.cases) < 2 or not message.text:
+        return False
+    if message.states_a_case():
+        return True
+    choice = PendingChoice(KIND_CASE, _case_options(procedure))
+    return match_option(message.text, choice, message.entities) is not None
+
+
 def _obvious_reading(choice: PendingChoice, tracker: Tracker, text: str) -> Optional[Option]:
     """The option a question on means, when no other procedure is in focus: the only one
     offered ("Có phải anh/chị hỏi: …?"), or the plain procedure when every other option is a
@@ -256,6 +268,9 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         # "lệ phí thi bao nhiêu" while the options asked since the last answer are shown: the
         # choice is the newer context, not the procedure answered before it
         found = replace(found, procedure=None)
+    if found.procedure and not tracker.get_slot("pending_aspects"):
+        if _tells_only_the_case(message, found.procedure):
+            aspects = ["documents"]
     if found.procedure:
         case_index = (
             None if found.switched else _case_of(found.procedure, tracker.get_slot("case_index"))

@@ -444,3 +444,13 @@ def asks_about(query: str, title: str) -> bool:
     accented = {w for w in typed if has_vietnamese_marks(w)}
     folded = {w for w in typed if not has_vietnamese_marks(w)} - _folded_not_what_about()
     return any(w in accented or fold(w) in folded for w in about)
+
+
+def says_title(query: str, title: str) -> bool:
+    """Whether ``query`` says ``title`` word for word (accent-aware, a parenthesis left out):
+    "tách hộ cùng chỗ ở" says "Tách hộ"."""
+    phrase = tuple(lower_words(re.sub(r"\([^)]*\)", " ", title)))
+    typed = lower_words(query)
+    return bool(phrase) and any(
+        phrase_at(typed, at, phrase) for at in range(len(typed) - len(phrase) + 1)
+    )

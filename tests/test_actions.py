@@ -732,6 +732,28 @@ async def test_telling_the_case_of_the_procedure_in_focus_is_not_a_new_request()
     assert "lý lịch tư pháp" in text_of(messages).lower()
 
 
+@pytest.mark.parametrize(
+    "text, intent, code, case",
+    [
+        # whatever the classifier guessed, a mother and a 16-year-old is the minor's case
+        ("e la me, chau 16 tuoi", "ask_eligibility", "3.000333", "cho con chưa thành niên"),
+        # words of a case name
+        ("tách hộ cùng chỗ ở", "ask_overview", "1.010038", "Tách hộ tại cùng chỗ ở hợp pháp"),
+    ],
+)
+async def test_a_message_that_only_tells_the_case_gets_that_cases_documents(
+    text: str, intent: str, code: str, case: str
+) -> None:
+    messages, events = await run(ActionAnswerProcedure(), text, intent, procedure_code=code)
+    assert slot(events, "last_answer")["aspects"] == ["documents"]
+    assert case in text_of(messages) and "trong mọi trường hợp" not in text_of(messages)
+
+
+def test_the_only_option_named_word_for_word_is_answered() -> None:
+    found = resolve("tach ho cung cho o", None)
+    assert found.procedure is not None and found.procedure.code == "1.010038"
+
+
 def test_the_records_of_one_procedure_for_each_level_are_one_option() -> None:
     titles = [hit.short_name for hit in ranked("thẻ căn cước bị mất thì cấp lại ở đâu")]
     assert "Cấp lại thẻ căn cước" in titles
