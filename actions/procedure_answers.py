@@ -268,7 +268,9 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         # "lệ phí thi bao nhiêu" while the options asked since the last answer are shown: the
         # choice is the newer context, not the procedure answered before it
         found = replace(found, procedure=None)
-    if found.procedure and not tracker.get_slot("pending_aspects"):
+    if found.procedure and not found.switched and not tracker.get_slot("pending_aspects"):
+        # the case of the procedure in focus; a message that turns to another procedure or
+        # variant ("bị mất", "cháu chưa làm giấy khai sinh") asks about that one
         if _tells_only_the_case(message, found.procedure):
             aspects = ["documents"]
     if found.procedure:

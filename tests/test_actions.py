@@ -749,6 +749,15 @@ async def test_a_message_that_only_tells_the_case_gets_that_cases_documents(
     assert case in text_of(messages) and "trong mọi trường hợp" not in text_of(messages)
 
 
+async def test_a_variant_named_after_an_answer_is_not_taken_for_its_case() -> None:
+    # "bị mất" after "Cấp đổi thẻ căn cước" turns to the reissue, not to a case's documents
+    messages, events = await run(
+        ActionAnswerProcedure(), "bị mất", "inform", procedure_code="1.014063"
+    )
+    assert slot(events, "procedure_code") == "1.014064"
+    assert slot(events, "last_answer")["aspects"] == ["overview"]
+
+
 def test_the_only_option_named_word_for_word_is_answered() -> None:
     found = resolve("tach ho cung cho o", None)
     assert found.procedure is not None and found.procedure.code == "1.010038"

@@ -37,6 +37,7 @@ def aspects(text: str, intent: str = "ask_overview") -> List[str]:
         ("giấy phép hết hạn thì xin như thế nào", ["overview"]),
         ("căn cước của tôi hết hạn rồi", ["eligibility"]),
         ("con gái nhận tặng cho đất thì có được miễn các khoản thuế nào không", ["fee"]),
+        ("vay lam dinh danh muc 2 phai ra cong an xa a", ["agency"]),
         # whether first: what the procedure needs comes after "nếu được"
         (
             "nhập khẩu cho cháu vào nhà ông bà được không? Nếu được thì thủ tục ra sao",
