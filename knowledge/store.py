@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from knowledge import catalogue
 from knowledge.curated import CURATED_DIR, read_curated, to_model
 from knowledge.models import Base, Case, Document, Procedure
+from knowledge.query import about_words
 from knowledge.search import IndexEntry, ProcedureIndex, SearchHit
 from knowledge.text.normalize import fold
 
@@ -292,7 +293,7 @@ class KnowledgeBase:
                 row.name,
                 row.short_name,
                 tuple(row.aliases or ()),
-                tuple(row.keywords or ()),
+                _naming_keywords(row.keywords or ()),
                 tuple(row.levels or ()),
                 row.field,
                 row.agency,
@@ -315,3 +316,9 @@ class KnowledgeBase:
             with self.session() as session:
                 self._procedures[code] = session.get(Procedure, code)
         return self._procedures[code]
+
+
+def _naming_keywords(keywords: Iterable[str]) -> Tuple[str, ...]:
+    """The keywords that say what a procedure is about: "làm lại", "chấm dứt" or "hư hỏng" alone
+    say only what is done, and would match any letter that says "phải làm lại"."""
+    return tuple(k for k in keywords if about_words(k))

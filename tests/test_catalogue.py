@@ -297,3 +297,14 @@ def test_options_that_share_only_what_is_done_are_not_offered() -> None:
     )
     offered = [found.procedure] if found.procedure else found.candidates
     assert offered and all("hộ chiếu" in p.short_name.lower() for p in offered)
+
+
+def test_a_keyword_that_says_only_what_is_done_matches_nothing_alone() -> None:
+    # curated keywords "làm lại" (the ID card) and "chấm dứt" (household business) are hints
+    # shared by many procedures: a letter saying "phải làm lại" is about neither
+    found = context.resolve(
+        "Người ta nói hồ sơ trợ cấp chưa đạt phải làm lại, đến nay vẫn mòn mỏi chờ", None
+    )
+    assert found.procedure is None or found.procedure.code != "1.014064"
+    found = context.resolve("làm lại căn cước bị mất ở đâu", None)
+    assert found.procedure is not None and found.procedure.code == "1.014064"
