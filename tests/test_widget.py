@@ -281,6 +281,24 @@ def test_not_found_offers_the_closest_procedures_as_buttons(servers, browser) ->
         context.close()
 
 
+def test_a_document_no_longer_issued_is_said_first_with_its_sources(servers, browser) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "mất sổ hộ khẩu làm lại thế nào", "«Xác nhận thông tin về cư trú»")
+        notice = page.locator(".msg.bot", has_text="Lưu ý: Sổ hộ khẩu")
+        assert "không còn được cấp mới, cấp lại" in notice.inner_text()
+        assert "https://" not in notice.inner_text()  # the sources are links, not raw addresses
+        sources = notice.locator("a")  # each source a link named by its site
+        hrefs = [sources.nth(i).get_attribute("href") for i in range(sources.count())]
+        assert hrefs and all(".gov.vn/" in h for h in hrefs)
+        assert_readable(page, notice, "retired document notice")
+        page.evaluate(SHOW_IN_LOG, notice.element_handle())
+        shot(page, "widget-retired-document-phone")
+    finally:
+        context.close()
+
+
 def test_forms_are_fetched_from_the_record_page_linked_in_the_answer(servers, browser) -> None:  # noqa: ANN001
     context, page = open_demo(browser, servers)
     try:
