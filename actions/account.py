@@ -16,7 +16,9 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import profile
+from actions.context import knowledge, profile
+from actions.procedure_answers import Reply, answer_procedure
+from actions.understanding import Message
 from knowledge import render
 from knowledge.guides import UNVERIFIED_ANSWER, Faq, Step, load_account_guide
 from knowledge.id_number import check_id_number
@@ -28,7 +30,7 @@ FAILURES_BEFORE_OFFERING_STAFF = 2
 PROBLEM_WORDS = {
     "forgot_password": r"quen (mat khau|pass|mk)|lay lai mat khau|sai mat khau|doi mat khau",
     "otp_not_received": r"otp|ma xac (thuc|nhan)|tin nhan|so dien thoai",
-    "account_locked": r"khoa",
+    "account_locked": r"\bkhoa\b",  # not the "khoa" of "tài khoản"
     "wrong_personal_data": r"sai (thong tin|ten|ho ten|ngay sinh|nam sinh)|thong tin ca nhan",
     "create": r"tao|dang ky|chua co tai khoan|mo tai khoan",
 }
@@ -167,8 +169,8 @@ class ActionStartAccountGuide(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         given = _entities(tracker)
         topic = given.get("account_topic") or _first_match(PROBLEM_WORDS, text)
-        if intent == "account_create":
-            topic = "create"
+        if intent == "account_create" or (topic is None and _asks_who_may(tracker)):
+            topic = "create"  # "trẻ em có được tài khoản định danh không" is about getting one
         events = reset_events() + [SlotSet("account_topic", topic)]
         holder = given.get("account_holder") or _first_match(
             {k: v for k, v in HOLDER_WORDS.items() if k != "citizen"}, text
@@ -178,6 +180,8 @@ class ActionStartAccountGuide(Action):
         if topic == "create" and given.get("has_chip_id") is not None:
             events.append(SlotSet("has_chip_id", bool(given["has_chip_id"])))
         guide = load_account_guide()
+        if topic == "create":
+            events += _who_may_hold_an_account(dispatcher, tracker, guide.related_procedures)
         intro = guide.intros.get(topic or "")
         if intro is None:
             dispatcher.utter_message(response="utter_account_intro")
@@ -187,6 +191,29 @@ class ActionStartAccountGuide(Action):
                 text=f"{intro.text}\nNguồn: {sources} (kiểm tra ngày {_checked(guide.checked)})."
             )
         return events
+
+
+def _asks_who_may(tracker: Tracker) -> bool:
+    """Whether the message asks only whether or who (eligibility)."""
+    return Message.latest(tracker).aspects() == ["eligibility"]
+
+
+def _who_may_hold_an_account(
+    dispatcher: CollectingDispatcher, tracker: Tracker, related: Dict[str, str]
+) -> List[EventType]:
+    """ "trẻ em có được cấp tài khoản định danh không", "người nước ngoài dưới 14 tuổi có được
+    cấp không": a whether question about who may hold an account is answered from the account
+    procedure's official record (its conditions), before the guide's questions."""
+    message = Message.latest(tracker)
+    if not _asks_who_may(tracker):
+        return []
+    key = "level2_foreigner" if "foreign" in message.values("nationality") else "level2"
+    procedure = knowledge().procedure(related.get(key, ""))
+    if procedure is None:
+        return []
+    reply = Reply()
+    answer_procedure(reply, procedure, ["eligibility"], None, message, in_other_loop=True)
+    return reply.send(dispatcher)
 
 
 class ValidateAccountForm(FormValidationAction):

@@ -123,6 +123,12 @@ def test_every_path_is_sourced_and_chains_end_with_logging_in() -> None:
         ("không nhận được mã OTP", "account_problem", {"account_topic": "otp_not_received"}),
         ("tài khoản bị khóa", "account_problem", {"account_topic": "account_locked"}),
         ("không đăng nhập được", "account_problem", {"account_topic": None}),
+        # the "khoa" of "tài khoản" is not a locked account
+        (
+            "tre em co dk tai khoan dinh danh dien tu dc ko",
+            "account_problem",
+            {"account_topic": "create"},
+        ),
         (
             "doanh nghiệp đăng ký tài khoản thế nào",
             "account_create",
@@ -316,6 +322,30 @@ async def test_creating_an_account_first_hears_that_vneid_level_2_is_the_way_in(
     assert "tài khoản định danh điện tử VNeID mức độ 2" in intro["text"]
     assert "doanh nghiệp, tổ chức dùng tài khoản định danh điện tử của tổ chức" in intro["text"]
     assert "Nguồn: https://" in intro["text"]
+
+
+@pytest.mark.parametrize(
+    "text, intent, code",
+    [
+        ("tre em co dk tai khoan dinh danh dien tu dc ko", "account_problem", "3.000228"),
+        (
+            "người nước ngoài có được cấp tài khoản định danh điện tử không",
+            "account_create",
+            "3.000226",
+        ),
+    ],
+)
+async def test_who_may_hold_an_account_is_answered_from_the_record_before_the_guide(
+    text: str, intent: str, code: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionStartAccountGuide().run(dispatcher, make_tracker(text, intent), {})
+    answer, intro = dispatcher.messages
+    assert answer["text"].startswith("Về đối tượng và điều kiện của thủ tục")
+    assert "tài khoản định danh điện tử VNeID mức độ 2" in intro["text"]
+    values = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert values["procedure_code"] == code and values["last_answer"]["aspects"] == ["eligibility"]
+    assert values["account_topic"] == "create"
 
 
 async def test_the_offer_button_starts_the_guide_where_the_answer_left_off() -> None:
