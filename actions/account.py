@@ -169,7 +169,9 @@ class ActionStartAccountGuide(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         given = _entities(tracker)
         topic = given.get("account_topic") or _first_match(PROBLEM_WORDS, text)
-        if intent == "account_create" or (topic is None and _asks_who_may(tracker)):
+        message = Message.latest(tracker)
+        asks_who_may = message.aspects() == ["eligibility"]
+        if intent == "account_create" or (topic is None and asks_who_may):
             topic = "create"  # "trẻ em có được tài khoản định danh không" is about getting one
         events = reset_events() + [SlotSet("account_topic", topic)]
         holder = given.get("account_holder") or _first_match(
@@ -180,8 +182,8 @@ class ActionStartAccountGuide(Action):
         if topic == "create" and given.get("has_chip_id") is not None:
             events.append(SlotSet("has_chip_id", bool(given["has_chip_id"])))
         guide = load_account_guide()
-        if topic == "create":
-            events += _who_may_hold_an_account(dispatcher, tracker, guide.related_procedures)
+        if topic == "create" and asks_who_may:
+            events += _who_may_hold_an_account(dispatcher, message, guide.related_procedures)
         intro = guide.intros.get(topic or "")
         if intro is None:
             dispatcher.utter_message(response="utter_account_intro")
@@ -193,20 +195,12 @@ class ActionStartAccountGuide(Action):
         return events
 
 
-def _asks_who_may(tracker: Tracker) -> bool:
-    """Whether the message asks only whether or who (eligibility)."""
-    return Message.latest(tracker).aspects() == ["eligibility"]
-
-
 def _who_may_hold_an_account(
-    dispatcher: CollectingDispatcher, tracker: Tracker, related: Dict[str, str]
+    dispatcher: CollectingDispatcher, message: Message, related: Dict[str, str]
 ) -> List[EventType]:
     """ "trẻ em có được cấp tài khoản định danh không", "người nước ngoài dưới 14 tuổi có được
     cấp không": a whether question about who may hold an account is answered from the account
     procedure's official record (its conditions), before the guide's questions."""
-    message = Message.latest(tracker)
-    if not _asks_who_may(tracker):
-        return []
     key = "level2_foreigner" if "foreign" in message.values("nationality") else "level2"
     procedure = knowledge().procedure(related.get(key, ""))
     if procedure is None:

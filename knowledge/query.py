@@ -15,7 +15,16 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Tuple
 
 import yaml
 
-from knowledge.text.normalize import Word, fold, has_vietnamese_marks, lower_words, phrase_at, words
+from knowledge.text.normalize import (
+    Word,
+    fold,
+    has_vietnamese_marks,
+    lower_words,
+    phrase_at,
+    phrase_in,
+    without_phrases,
+    words,
+)
 
 QUESTION_WORDS_FILE = Path(__file__).parent / "data" / "question_words.yml"
 
@@ -117,18 +126,7 @@ def naming_words(query: str) -> List[str]:
     """The folded words of a procedure query beyond the words and phrases any follow-up has
     ("nộp", "làm", "hồ sơ"...): "giấy phép bán lẻ rượu" has five, "nộp online được không"
     none."""
-    typed = lower_words(query)
-    kept: List[str] = []
-    position = 0
-    while position < len(typed):
-        for phrase in _generic_phrases():
-            if phrase_at(typed, position, phrase):
-                position += len(phrase)
-                break
-        else:
-            kept.append(fold(typed[position]))
-            position += 1
-    return kept
+    return [fold(w) for w in without_phrases(lower_words(query), _generic_phrases())]
 
 
 @lru_cache(maxsize=1)
@@ -142,9 +140,8 @@ def asks_for_a_procedure(text: str) -> bool:
     "đăng ký"...), matched accent-aware, besides other words that name what."""
     typed = lower_words(text)
     for head in _procedure_heads():
-        for at in range(len(typed) - len(head) + 1):
-            if phrase_at(typed, at, head):
-                return len(naming_words(text)) > len(head)
+        if phrase_in(typed, head):
+            return len(naming_words(text)) > len(head)
     return False
 
 
@@ -450,7 +447,4 @@ def says_title(query: str, title: str) -> bool:
     """Whether ``query`` says ``title`` word for word (accent-aware, a parenthesis left out):
     "tách hộ cùng chỗ ở" says "Tách hộ"."""
     phrase = tuple(lower_words(re.sub(r"\([^)]*\)", " ", title)))
-    typed = lower_words(query)
-    return bool(phrase) and any(
-        phrase_at(typed, at, phrase) for at in range(len(typed) - len(phrase) + 1)
-    )
+    return bool(phrase) and phrase_in(lower_words(query), phrase)

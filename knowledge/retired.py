@@ -10,7 +10,7 @@ from typing import List, Optional, Tuple
 
 import yaml
 
-from knowledge.text.normalize import lower_words, phrase_at
+from knowledge.text.normalize import lower_words, phrase_at, without_phrases
 
 RETIRED_FILE = Path(__file__).resolve().parent / "data" / "retired_documents.yml"
 AFTER_WINDOW = 3  # words between the document and what happened to it ("sổ hộ khẩu nhà tôi bị mất")
@@ -108,17 +108,5 @@ def retired_request(text: str) -> Optional[RetiredRequest]:
             if later >= 0:
                 used |= set(range(later, later + later_length))
             rest = [w for i, w in enumerate(typed) if i not in used]
-            return RetiredRequest(document, " ".join(_without(rest, document.replaced_by)))
+            return RetiredRequest(document, " ".join(without_phrases(rest, document.replaced_by)))
     return None
-
-
-def _without(typed: List[str], phrases: Tuple[Phrase, ...]) -> List[str]:
-    """``typed`` with every occurrence of ``phrases`` left out."""
-    kept: List[str] = []
-    at = 0
-    while at < len(typed):
-        phrase = next((p for p in phrases if phrase_at(typed, at, p)), None)
-        if phrase is None:
-            kept.append(typed[at])
-        at += len(phrase) if phrase else 1
-    return kept

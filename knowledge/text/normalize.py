@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import yaml
 from underthesea import text_normalize
@@ -142,3 +142,21 @@ def phrase_at(typed: List[str], at: int, phrase: Tuple[str, ...]) -> bool:
     """Whether the typed words from position ``at`` are the written ``phrase`` (``typed_as``)."""
     window = typed[at : at + len(phrase)]
     return len(window) == len(phrase) and all(map(typed_as, window, phrase))
+
+
+def phrase_in(typed: List[str], phrase: Tuple[str, ...]) -> bool:
+    """Whether the written ``phrase`` is anywhere in the typed words."""
+    return any(phrase_at(typed, at, phrase) for at in range(len(typed) - len(phrase) + 1))
+
+
+def without_phrases(typed: List[str], phrases: Sequence[Tuple[str, ...]]) -> List[str]:
+    """The typed words with every occurrence of ``phrases`` left out, read from the left; at
+    each position the first phrase that matches is taken (list the longest first)."""
+    kept: List[str] = []
+    at = 0
+    while at < len(typed):
+        phrase = next((p for p in phrases if phrase_at(typed, at, p)), None)
+        if phrase is None:
+            kept.append(typed[at])
+        at += len(phrase) if phrase else 1
+    return kept
