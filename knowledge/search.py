@@ -35,6 +35,8 @@ MIN_CLAUSE_SYLLABLES = 4
 _CLAUSE_BREAKS = re.compile(
     r"[,;:()]| đối với | trong trường hợp | trường hợp | thực hiện tại | tại cấp | do | theo | và "
 )
+# Where the rest of a name's part (up to its ";") says who or what is excluded.
+_EXCLUDED = re.compile(r" (?:mà không|mà chưa|không có|chưa có|không còn|không thuộc|trừ) ")
 
 
 @dataclass(frozen=True)
@@ -127,10 +129,13 @@ def clauses(name: str) -> List[str]:
     """The clauses of a long official name that name the procedure on their own: "Giao đất,
     cho thuê đất, chuyển mục đích sử dụng đất đối với hộ gia đình" -> "cho thuê đất",
     "chuyển mục đích sử dụng đất", "hộ gia đình"... (clauses shorter than four syllables, and
-    every clause of a short name, are left out)."""
+    every clause of a short name, are left out). What a name excludes is not what it names:
+    "Hỗ trợ chi phí mai táng cho người cao tuổi mà không có lương hưu, trợ cấp xã hội hàng
+    tháng" has no clause "trợ cấp xã hội hàng tháng"."""
     if len(name.split()) < 2 * MIN_CLAUSE_SYLLABLES:
         return []
-    pieces = (p.strip() for p in _CLAUSE_BREAKS.split(f" {name.lower()} "))
+    named = " ; ".join(_EXCLUDED.split(f" {part} ")[0] for part in name.lower().split(";"))
+    pieces = (p.strip() for p in _CLAUSE_BREAKS.split(f" {named} "))
     return [p for p in pieces if len(p.split()) >= MIN_CLAUSE_SYLLABLES]
 
 

@@ -12,7 +12,7 @@ from knowledge.query import (
     variant_markers,
     without_mentions,
 )
-from knowledge.search import IndexEntry, ProcedureIndex
+from knowledge.search import IndexEntry, ProcedureIndex, clauses
 from knowledge.store import KnowledgeBase, citizen_prior
 from knowledge.text.normalize import ABBREVIATIONS_FILE
 
@@ -142,6 +142,41 @@ def test_a_document_name_is_a_weaker_hint_than_a_name() -> None:
     found = [hit.code for hit in index.search("giấy chứng sinh")]
     assert found[:2] == ["1.000001", "1.000002"]  # named first, then the one that asks for it
     assert "1.000003" not in found
+
+
+def test_what_a_long_name_excludes_is_not_one_of_its_clauses() -> None:
+    name = (
+        "Hỗ trợ chi phí mai táng cho người cao tuổi từ đủ 75 tuổi đến 80 tuổi mà không có lương"
+        " hưu, trợ cấp bảo hiểm xã hội hàng tháng, trợ cấp xã hội hàng tháng; Người mắc bệnh"
+        " ung thư mà không có lương hưu, tiền lương"
+    )
+    found = clauses(name)
+    assert "hỗ trợ chi phí mai táng cho người cao tuổi từ đủ 75 tuổi đến 80 tuổi" in found
+    assert "người mắc bệnh ung thư" in found
+    assert not any("trợ cấp" in clause for clause in found)
+    land = clauses("Giao đất, cho thuê đất, chuyển mục đích sử dụng đất đối với hộ gia đình")
+    assert "chuyển mục đích sử dụng đất" in land
+
+
+def test_a_name_that_excludes_a_benefit_does_not_rank_for_it() -> None:
+    index = ProcedureIndex(
+        [
+            IndexEntry(
+                "1.000001",
+                "Hỗ trợ chi phí mai táng cho người cao tuổi mà không có lương hưu, trợ cấp xã"
+                " hội hàng tháng",
+                "Hỗ trợ chi phí mai táng cho người cao tuổi",
+            ),
+            IndexEntry(
+                "1.000002",
+                "Thực hiện, điều chỉnh, thôi hưởng trợ cấp xã hội hàng tháng, hỗ trợ kinh phí"
+                " chăm sóc, nuôi dưỡng hàng tháng",
+                "Thực hiện, điều chỉnh, thôi hưởng trợ cấp xã hội hàng tháng",
+            ),
+        ]
+    )
+    found = index.search("trợ cấp xã hội hàng tháng")
+    assert [hit.code for hit in found][:1] == ["1.000002"]
 
 
 def test_a_procedure_only_organisations_file_ranks_below_its_citizens_twin(
