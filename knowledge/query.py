@@ -168,6 +168,13 @@ def official_words(text: str) -> List[str]:
 
 @lru_cache(maxsize=4096)
 def _official_words(text: str) -> Tuple[str, ...]:
+    return tuple(official for _, _, official in _colloquial_names(text))
+
+
+@lru_cache(maxsize=4096)
+def _colloquial_names(text: str) -> Tuple[Tuple[int, int, str], ...]:
+    """Each colloquial name of ``text``: its first word's position, its length in words and
+    its official words (``official_words``)."""
     typed = [w.text for w in words(text)]
     by_first_word = _colloquial_by_first_word()
     candidates = sorted(
@@ -175,12 +182,12 @@ def _official_words(text: str) -> Tuple[str, ...]:
         key=lambda entry: entry[0],
     )
     used = [False] * len(typed)
-    found: List[str] = []
+    found: List[Tuple[int, int, str]] = []
     for _, phrase, official in candidates:
         size = len(phrase.accented)
         for at in range(len(typed) - size + 1):
             if not any(used[at : at + size]) and phrase.matches(typed, at):
-                found.append(official)
+                found.append((at, size, official))
                 used[at : at + size] = [True] * size
                 break
     return tuple(found)
@@ -245,14 +252,19 @@ def variant_markers(text: str) -> List[str]:
     """The variant words ("cấp lại", "mất", "đổi", "nước ngoài"...) that ``text`` or the
     official words of its colloquial names contain, accent-folded. A word typed with diacritics
     must be the marker's ("đời" is not "đổi"), and a "mất" that says a relative died is not a
-    loss."""
+    loss. A colloquial name's own words are read through its official words only: the
+    "chuyển đổi" of "chuyển đổi mục đích" (to "chuyển mục đích sử dụng đất") asks no change
+    of anything."""
     return list(_variant_markers(text))
 
 
 @lru_cache(maxsize=16384)
 def _variant_markers(text: str) -> Tuple[str, ...]:
     """``variant_markers``, kept: the same titles are read at every turn."""
-    typed = lower_words(" ".join([text, *official_words(text)]))
+    typed = lower_words(text)
+    for at, size, _ in _colloquial_names(text):
+        typed[at : at + size] = [""] * size  # a blank word is no marker's
+    typed += ["", *lower_words(" ".join(official_words(text)))]
     found = []
     for folded, phrase in _variant_phrases():
         for at in range(len(typed) - len(phrase) + 1):

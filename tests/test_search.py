@@ -99,6 +99,10 @@ def test_empty_index_and_empty_query() -> None:
         ("mat bao lau", []),  # what a procedure takes, not a loss
         ("có mất phí không", []),
         ("mất ví rồi, làm lại mất mấy ngày", ["mat"]),
+        # a colloquial name's words are read through its official words only
+        ("muốn chuyển đổi mục đích sử dụng đất ruộng", []),
+        ("cắt khẩu cho bố", ["xoa"]),
+        ("đổi bằng lái xe", ["doi"]),
     ],
 )
 def test_variant_words_are_read_accent_aware_and_a_death_is_not_a_loss(
