@@ -68,6 +68,9 @@ IN_RECORD = 0.6
 # leaves out the query's rarest words ("giấy phép bán lẻ rượu" -> "Cấp lại Giấy phép lập cơ sở
 # bán lẻ") may be another procedure, so it is offered instead.
 MIN_COVERAGE = 0.7
+# The only reading clear of every other needs less: the rest of a short message often tells the
+# situation ("mẹ mất thì đi khai tử ở đâu").
+SINGLE_COVERAGE = 0.4
 
 
 @lru_cache(maxsize=1)
@@ -405,7 +408,8 @@ def resolve(
         if focus_code and any(h.code == focus_code for h in close):
             return Resolution(kb.procedure(focus_code), query=query, named=True)
         return _offered(close, query, focus_code)
-    if len(close) == 1 and top >= SINGLE and not focus_code and covered:
+    single_covered = not short or (bool(hits) and hits[0].coverage >= SINGLE_COVERAGE)
+    if len(close) == 1 and top >= SINGLE and not focus_code and single_covered:
         return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
     if focus is not None and (
         not names_something(query)

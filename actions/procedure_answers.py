@@ -417,6 +417,8 @@ class ValidateChoiceForm(FormValidationAction):
         option = match_option(message.text, choice, message.entities)
         if option is not None:
             return {"chosen_option": option.value}
+        if message.intent == "affirm" and len(choice.options) == 1:
+            return {"chosen_option": choice.options[0].value}  # "đúng rồi" to the one offered
         text = message.procedure_text()
         hits = ranked(text) if search_query(text) else []
         option = _searched_option(hits, choice)

@@ -692,6 +692,12 @@ def choice_question(kind: str, subject: str, titles: Sequence[str], aspects: Seq
     about = f" ({', '.join(asked)})" if asked else ""
     if kind == "case":
         head = f"Anh/chị thuộc trường hợp nào của {subject}{about}?"
+    elif len(titles) == 1:
+        # one reading only: asked as a yes/no question, not as a list of one
+        return _join(
+            f"Có phải anh/chị hỏi{about} về thủ tục: {titles[0]}?",
+            'Anh/chị bấm nút hoặc nhắn "đúng"; nếu không phải, xin nhắn tên thủ tục cần hỏi.',
+        )
     else:
         head = f"Anh/chị muốn hỏi{about} thủ tục nào dưới đây?"
     numbered = [f"{i}. {title}" for i, title in enumerate(titles, start=1)]

@@ -132,6 +132,28 @@ async def test_the_choice_form_asks_with_numbered_options_and_buttons() -> None:
     assert payloads[1] == f'/choose_option{{"chosen_option":"{LOST_PASSPORT}"}}'
 
 
+async def test_a_choice_of_one_is_asked_as_a_yes_no_question_not_a_list() -> None:
+    choice = one_option_choice(PASSPORT, "Cấp hộ chiếu phổ thông ở trong nước", ["agency"])
+    messages, _ = await run(ActionAskChosenOption(), "", pending_choice=choice)
+    text = messages[0]["text"]
+    assert text.startswith("Có phải anh/chị hỏi (nơi nộp) về thủ tục: Cấp hộ chiếu phổ thông")
+    assert "1. " not in text and "dưới đây" not in text
+    assert button_titles(messages) == ["Cấp hộ chiếu phổ thông ở trong nước"]
+
+
+@pytest.mark.parametrize("typed", ["đúng rồi", "dung roi", "vâng ạ"])
+async def test_a_yes_to_a_choice_of_one_takes_it(typed: str) -> None:
+    choice = one_option_choice(PASSPORT, "Cấp hộ chiếu phổ thông ở trong nước", [])
+    messages, found = await extract_choice(typed, "affirm", pending_choice=choice)
+    assert found.get("chosen_option") == PASSPORT
+    assert messages == []
+
+
+async def test_a_yes_to_a_choice_of_several_takes_none_of_them() -> None:
+    _, found = await extract_choice("đúng rồi", "affirm", pending_choice=passport_choice([]))
+    assert found.get("chosen_option") is None
+
+
 @pytest.mark.parametrize(
     ("typed", "chosen"),
     [
