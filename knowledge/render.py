@@ -16,6 +16,7 @@ from knowledge.models import METHODS, Case, Channel, Procedure
 from knowledge.profile import ProvinceProfile, current_profile
 from knowledge.retired import RetiredDocument
 from knowledge.sources import answer_date
+from knowledge.text.capitals import in_capitals, sentence_case
 
 METHOD_NAMES = {
     "online": "Trực tuyến",
@@ -65,9 +66,17 @@ VNEID_LOGIN = (
 
 def called(procedure: Procedure, capital: bool = True) -> str:
     """The procedure's official name, quoted, after "Thủ tục" unless the name starts with it."""
-    if procedure.name.lower().startswith("thủ tục"):
-        return f"«{procedure.name}»"
-    return f"{'Thủ tục' if capital else 'thủ tục'} «{procedure.name}»"
+    name = written(procedure.name)
+    if name.lower().startswith("thủ tục"):
+        return f"«{name}»"
+    return f"{'Thủ tục' if capital else 'thủ tục'} «{name}»"
+
+
+def written(name: str) -> str:
+    """An official name as a sentence quotes it: without a final dot, and in sentence case when
+    the record writes it in capitals ("HƯỞNG BẢO HIỂM XÃ HỘI MỘT LẦN.")."""
+    name = name.strip().rstrip(".").rstrip()
+    return sentence_case(name) if in_capitals(name) else name
 
 
 def titled(procedure: Procedure, capital: bool = True) -> str:
@@ -97,7 +106,7 @@ def full_name_line(procedure: Procedure) -> Optional[str]:
     """The official name in full, once in an answer whose headings shorten it."""
     if len(procedure.name) <= LONG_NAME_CHARS:
         return None
-    return f"{FULL_NAME_LEAD}{procedure.name.rstrip('.')}."
+    return f"{FULL_NAME_LEAD}{written(procedure.name)}."
 
 
 def money(amount: int) -> str:

@@ -438,6 +438,19 @@ def long_named_procedure() -> Procedure:
     )
 
 
+@pytest.mark.parametrize(
+    ("official", "shown"),
+    [
+        ("HƯỞNG BẢO HIỂM XÃ HỘI MỘT LẦN.", "Thủ tục «Hưởng bảo hiểm xã hội một lần»"),
+        ("Tách thửa hoặc hợp thửa đất.", "Thủ tục «Tách thửa hoặc hợp thửa đất»"),
+        ("Thủ tục đăng ký khai sinh", "«Thủ tục đăng ký khai sinh»"),
+    ],
+)
+def test_an_official_name_is_quoted_without_its_dot_or_capitals(official: str, shown: str) -> None:
+    procedure = Procedure(code="9.999999", name=official, short_name=official)
+    assert render.called(procedure) == shown
+
+
 def test_a_long_official_name_is_shortened_in_the_heading_and_given_once_in_full() -> None:
     long_named = long_named_procedure()
     text = render.documents(long_named, long_named.cases[0])

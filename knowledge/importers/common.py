@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from knowledge.curated import CuratedDataError, check_record
 from knowledge.profile import VIETNAM_TIME
+from knowledge.text.capitals import in_capitals, sentence_case
 
 PORTAL_RECORD_URL = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/{id}"
 PORTAL_HOME = "https://dichvucong.gov.vn"
@@ -88,35 +89,8 @@ def short_name(name: str) -> str:
     """What the bot calls a procedure in a sentence: the name without "Thủ tục" or a final dot,
     in sentence case when the official name is written in capitals."""
     short = _LEADING_PROCEDURE.sub("", name).rstrip(". ") or name
-    short = sentence_case(short) if _in_capitals(short) else short
+    short = sentence_case(short) if in_capitals(short) else short
     return short[0].upper() + short[1:]
-
-
-CAPITALS_SHARE = 0.8  # of a name's letters, for it to be written in capitals
-_VOWEL = re.compile(r"[aeiouàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]")
-# Proper names a name in capitals may hold, as written in a sentence.
-PROPER_NAMES = ("Việt Nam",)
-
-
-def _in_capitals(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) >= CAPITALS_SHARE * len(letters)
-
-
-def _is_abbreviation(word: str) -> bool:
-    """A word without a vowel but a plain "y" among three letters or more ("BHYT", "HTX")."""
-    letters = word.strip(",.;:()").lower()
-    return not _VOWEL.search(letters) and ("y" not in letters or len(letters) >= 3)
-
-
-def sentence_case(text: str) -> str:
-    """A name written in capitals as a sentence writes it: words in lower case but abbreviations
-    (words without a vowel: "BHXH", "HĐND") and proper names ("Việt Nam") kept; the first
-    letter in capitals. "HƯỞNG TRỢ CẤP ỐM ĐAU" -> "Hưởng trợ cấp ốm đau"."""
-    lowered = " ".join(word if _is_abbreviation(word) else word.lower() for word in text.split(" "))
-    for proper in PROPER_NAMES:
-        lowered = re.sub(re.escape(proper.lower()), proper, lowered)
-    return lowered[:1].upper() + lowered[1:]
 
 
 def dataset_label(path: Path, location: Optional[str], imported: dt.date) -> str:
