@@ -704,7 +704,7 @@ def choice_question(kind: str, subject: str, titles: Sequence[str], aspects: Seq
     elif len(titles) == 1:
         # one reading only: asked as a yes/no question, not as a list of one
         return _join(
-            f"Có phải anh/chị hỏi{about} về thủ tục: {titles[0]}?",
+            f"Có phải anh/chị hỏi{about} về thủ tục «{titles[0]}»?",
             'Anh/chị bấm nút hoặc nhắn "đúng"; nếu không phải, xin nhắn tên thủ tục cần hỏi.',
         )
     else:

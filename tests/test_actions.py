@@ -136,7 +136,7 @@ async def test_a_choice_of_one_is_asked_as_a_yes_no_question_not_a_list() -> Non
     choice = one_option_choice(PASSPORT, "Cấp hộ chiếu phổ thông ở trong nước", ["agency"])
     messages, _ = await run(ActionAskChosenOption(), "", pending_choice=choice)
     text = messages[0]["text"]
-    assert text.startswith("Có phải anh/chị hỏi (nơi nộp) về thủ tục: Cấp hộ chiếu phổ thông")
+    assert text.startswith("Có phải anh/chị hỏi (nơi nộp) về thủ tục «Cấp hộ chiếu phổ thông")
     assert "1. " not in text and "dưới đây" not in text
     assert button_titles(messages) == ["Cấp hộ chiếu phổ thông ở trong nước"]
 

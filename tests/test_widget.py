@@ -299,6 +299,25 @@ def test_a_document_no_longer_issued_is_said_first_with_its_sources(servers, bro
         context.close()
 
 
+def test_the_one_reading_offered_is_a_yes_no_question_and_a_typed_yes_takes_it(
+    servers, browser
+) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(page, "tách thửa", "Có phải anh/chị hỏi về thủ tục «Tách thửa hoặc hợp thửa đất»?")
+        question = page.locator(".msg.bot", has_text="Có phải anh/chị hỏi")
+        assert "1. " not in question.inner_text()
+        assert_readable(page, question, "one-option question")
+        shot(page, "widget-one-option-question-phone")
+        ask(page, "đúng rồi", "«Tách thửa hoặc hợp thửa đất»")
+        answer = page.locator(".msg.bot").last
+        assert "Chưa rõ anh/chị chọn mục nào" not in answer.inner_text()
+        shot(page, "widget-one-option-yes-phone")
+    finally:
+        context.close()
+
+
 def test_forms_are_fetched_from_the_record_page_linked_in_the_answer(servers, browser) -> None:  # noqa: ANN001
     context, page = open_demo(browser, servers)
     try:
