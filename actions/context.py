@@ -32,6 +32,7 @@ from knowledge.text.sentences import (
     sentence_spans,
     states_a_need,
     story_and_question,
+    without_purpose,
 )
 
 # Thresholds chosen on the development part of the real questions (tests/eval, never the
@@ -57,6 +58,7 @@ SHORT_QUERY = 6  # syllables; longer questions get a growing recall weight...
 RECALL_PER_WORD = 0.15  # ...this much per syllable, up to STORY_RECALL
 NEED_WEIGHT = 0.95  # "tôi muốn [nhập khẩu cho con]": what the citizen wants done
 ASIDE = 0.92  # a story sentence that does not say what the citizen wants counts less
+PURPOSE_WEIGHT = 0.8  # a question with its purpose ("… để kết hôn"), when the rest names one
 PLAIN_AMONG_VARIANTS = 0.6  # a plain procedure this good is answered before its variants
 SINGLE = 0.45  # the only plausible procedure, this good, is answered rather than asked about
 # A message that names no procedure clearly is a follow-up on the one in focus when its few words
@@ -236,7 +238,12 @@ def ranked(text: str) -> List[SearchHit]:
     text = _NOT_WANTED.sub(" ", text)
     story, question = story_and_question(text)
     scores: Dict[str, SearchHit] = {}
-    pieces = [(question, 1.0, recall_for(question))]
+    main = without_purpose(question)
+    if main is not None and not _names_a_procedure(main):
+        main = None  # "làm gì để được hưởng": the purpose is all there is
+    pieces = [(main or question, 1.0, recall_for(main or question))]
+    if main is not None:
+        pieces.append((question, PURPOSE_WEIGHT, recall_for(question)))
     pieces += [(need, NEED_WEIGHT, RECALL_WEIGHT) for need in need_phrases(text)]
     if story:
         pieces.append((text, STORY_WEIGHT * ASIDE, STORY_RECALL))
@@ -254,6 +261,12 @@ def ranked(text: str) -> List[SearchHit]:
                 scores[hit.code] = weighted
     hits = sorted(scores.values(), key=lambda h: -h.score)
     return _distinct_titles(_asked_variant_first(_with_variant_prior(hits, text), text))
+
+
+def _names_a_procedure(text: str) -> bool:
+    query = search_query(text)
+    hits = knowledge().search(query, limit=1) if query else []
+    return bool(hits) and hits[0].score >= SUGGEST
 
 
 def _asked_variant_first(hits: List[SearchHit], text: str) -> List[SearchHit]:

@@ -251,6 +251,27 @@ def test_a_foreigner_in_the_message_picks_the_foreign_element_variant(
     assert found.procedure is not None and found.procedure.short_name == answered
 
 
+@pytest.mark.parametrize(
+    "text, first",
+    [
+        # what the certificate is for is not what is asked
+        (
+            "Tôi có thể xin cấp giấy xác nhận độc thân để kết hôn với người nước ngoài như thế"
+            " nào?",
+            "Cấp Giấy xác nhận tình trạng hôn nhân",
+        ),
+        # after a "how", the purpose is what is asked
+        (
+            "Gia đình vẫn còn giấy chứng sinh của cháu, vậy ông bà nên làm như thế nào để có thể"
+            " đăng ký khai sinh cho cháu bé?",
+            "Đăng ký khai sinh",
+        ),
+    ],
+)
+def test_a_purpose_clause_names_what_comes_next_not_what_is_asked(text: str, first: str) -> None:
+    assert context.ranked(text)[0].short_name == first
+
+
 def test_what_the_citizen_does_not_want_yet_is_not_searched() -> None:
     found = context.resolve(
         "Bạn trai tôi là người nước ngoài nhưng chúng tôi chưa muốn kết hôn. Phải khai sinh cho"

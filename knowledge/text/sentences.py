@@ -105,6 +105,28 @@ def _pieces(folded: str) -> List[Tuple[int, str]]:
     return pieces
 
 
+# A purpose clause ("xin giấy xác nhận độc thân [để kết hôn với người nước ngoài]") names what
+# the citizen will do next, not the procedure asked; "để lại" (leave) and "để được" (to be
+# granted: what is asked) start none, nor does "để" after a "how" ("làm thế nào để đăng ký
+# khai sinh": the purpose is what is asked).
+_PURPOSE = re.compile(r"\b(?:để|de)\s+(?!(?:lại|lai|được|duoc)\b)[^,.;:?!\n]*", re.IGNORECASE)
+_HOW_BEFORE = ("the nao", "nhu nao", "sao", "gi", "cach nao", "ra sao", "j")
+
+
+def without_purpose(text: str) -> Optional[str]:
+    """``text`` without its purpose clauses, or None when it has none."""
+    clauses = [
+        m
+        for m in _PURPOSE.finditer(text)
+        if not fold(text[: m.start()]).rstrip().endswith(_HOW_BEFORE)
+    ]
+    if not clauses:
+        return None
+    for match in reversed(clauses):
+        text = f"{text[: match.start()]} {text[match.end() :]}"
+    return " ".join(text.split())
+
+
 def states_a_need(sentence: str) -> bool:
     """Whether a sentence of the story says what the citizen wants or has to do."""
     return bool(_NEED_CUES.search(fold(sentence)))

@@ -1,0 +1,31 @@
+"""The text layer's reading of a message's sentences and clauses."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.text.sentences import story_and_question, without_purpose
+
+
+@pytest.mark.parametrize(
+    "text, rest",
+    [
+        (
+            "xin giấy xác nhận độc thân để kết hôn, làm ở đâu",
+            "xin giấy xác nhận độc thân , làm ở đâu",
+        ),
+        ("Để thừa kế nhà đất vợ để lại, tôi cần gì?", ", tôi cần gì?"),
+        ("làm thế nào để đăng ký khai sinh", None),
+        ("cần gì để được hưởng trợ cấp", None),
+    ],
+)
+def test_purpose_clauses_are_cut_at_their_clause_end(text: str, rest: object) -> None:
+    assert without_purpose(text) == rest
+
+
+def test_a_letter_asks_in_its_last_asking_sentences() -> None:
+    story, question = story_and_question(
+        "Tôi mới sinh con. Vợ tôi quê ở Huế. Xin hỏi làm giấy khai sinh cho cháu ở đâu?"
+    )
+    assert story == "Tôi mới sinh con. Vợ tôi quê ở Huế."
+    assert question == "Xin hỏi làm giấy khai sinh cho cháu ở đâu?"
