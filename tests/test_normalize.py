@@ -25,6 +25,11 @@ def test_nfc_and_tone_placement_are_normalised() -> None:
         ("đổi gplx", "đổi giấy phép lái xe"),
         ("đăng ký hkd", "đăng ký hộ kinh doanh"),
         ("xin lltp", "xin lý lịch tư pháp"),
+        # "đk" by its neighbours: the conditions, được, đăng ký
+        ("tách hộ cần đk gì", "tách hộ cần điều kiện gì"),
+        ("có đủ đk hưởng lương hưu ko", "có đủ điều kiện hưởng lương hưu không"),
+        ("nộp online đk ko", "nộp online được không"),
+        ("đk tạm trú", "đăng ký tạm trú"),
     ],
 )
 def test_teencode_and_abbreviations_are_expanded(typed: str, expected: str) -> None:
