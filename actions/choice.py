@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from knowledge.text.normalize import fold, words
 
@@ -176,9 +176,10 @@ def _by_phrases(options: Sequence[Option], phrases: Iterable[str]) -> List[int]:
     ]
 
 
-def _title_overlap(text: str, title: str) -> float:
-    """The share of the answer's meaningful syllables (and their pairs) found in the title."""
-    typed = [s for s in _syllables(text) if s not in FILLER]
+def _title_overlap(text: str, title: str, named: FrozenSet[str] = frozenset()) -> float:
+    """The share of the answer's meaningful syllables (and their pairs) found in the title;
+    the syllables of what the message ``named`` already (the procedure) are not counted."""
+    typed = [s for s in _syllables(text) if s not in FILLER and s not in named]
     if not typed:
         return 0.0
     title_syllables = _syllables(title)
@@ -192,9 +193,14 @@ def _title_overlap(text: str, title: str) -> float:
 
 
 def match_option(
-    text: str, choice: PendingChoice, entities: Sequence[Dict[str, Any]] = ()
+    text: str,
+    choice: PendingChoice,
+    entities: Sequence[Dict[str, Any]] = (),
+    named: str = "",
 ) -> Optional[Option]:
-    """The option a typed answer names, or None when it names none or several."""
+    """The option a typed answer names, or None when it names none or several. The words of
+    ``named`` (the procedure a first message names: "đăng ký tạm trú nhà thuê") pick no case
+    ("Đăng ký tạm trú theo danh sách")."""
     options = choice.options
     position = by_ordinal(text, len(options))
     if position is not None:
@@ -211,9 +217,17 @@ def match_option(
     ):
         if len(hinted) == 1:
             return options[hinted[0]]
-    scores = [_title_overlap(text, o.title + " " + o.detail) for o in options]
+    known = frozenset(_syllables(named))
+    scores = [_title_overlap(text, o.title + " " + o.detail, known) for o in options]
     best = max(scores, default=0.0)
     leaders = [i for i, s in enumerate(scores) if s == best]
+    if len(leaders) > 1 and known:
+        # a tie of what the rest says: the title that also repeats the name is the plain case
+        # ("tách hộ cùng chỗ ở": "Tách hộ tại cùng chỗ ở hợp pháp")
+        whole = {
+            i: _title_overlap(text, options[i].title + " " + options[i].detail) for i in leaders
+        }
+        leaders = [i for i in leaders if whole[i] == max(whole.values())]
     if best >= MIN_TITLE_OVERLAP and len(leaders) == 1:
         return options[leaders[0]]
     return None

@@ -149,7 +149,10 @@ def answer_procedure(
     if case_index is None and len(procedure.cases) > 1 and "documents" in aspects:
         found = (
             match_option(
-                message.text, PendingChoice(KIND_CASE, _case_options(procedure)), message.entities
+                message.text,
+                PendingChoice(KIND_CASE, _case_options(procedure)),
+                message.entities,
+                named=procedure.short_name,
             )
             if message.text
             else None

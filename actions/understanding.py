@@ -93,11 +93,16 @@ class Message:
 
     def procedure_text(self) -> str:
         """The text with the words that ask an aspect blanked ("chi phí", "hồ sơ gồm", "ở
-        đâu"): they say what is asked, not which procedure. Offsets are kept."""
+        đâu"): they say what is asked, not which procedure. A word of the request kind inside
+        such a cue stays ("có phải đổi căn cước không": "đổi" says which card procedure).
+        Offsets are kept."""
         chars = list(self.text)
         for entity in self.entities:
             if entity.get("entity") == "aspect" and "start" in entity and "end" in entity:
                 chars[entity["start"] : entity["end"]] = " " * (entity["end"] - entity["start"])
+        for entity in self.entities:
+            if entity.get("entity") == "request_kind" and "start" in entity and "end" in entity:
+                chars[entity["start"] : entity["end"]] = self.text[entity["start"] : entity["end"]]
         return "".join(chars)
 
     def states_a_case(self) -> bool:

@@ -111,6 +111,25 @@ async def test_documents_that_differ_by_case_give_the_common_ones_and_open_the_c
     assert "Chỗ ở thuê, mượn, ở nhờ" in [o["title"] for o in choice["options"]]
 
 
+async def test_a_request_word_inside_a_whether_cue_still_picks_the_procedure() -> None:
+    # "có phải đổi" asks whether; its "đổi" says which card procedure
+    messages, events = await run(
+        ActionAnswerProcedure(), "người 80 tuổi có phải đổi căn cước không", "ask_eligibility"
+    )
+    assert slot(events, "procedure_code") == "1.014063"  # Cấp đổi thẻ căn cước
+    assert "Cấp đổi thẻ căn cước" in text_of(messages)
+    assert slot(events, "choice_kind") in (None, "unset")
+
+
+async def test_the_procedure_named_picks_no_case_of_its_own_documents() -> None:
+    # "tạm trú" is in every case title of Đăng ký tạm trú: only the rest may pick one
+    messages, events = await run(
+        ActionAnswerProcedure(), "đăng ký tạm trú nhà thuê cần giấy tờ gì", "ask_documents"
+    )
+    assert "theo danh sách" not in text_of(messages).split("\n")[0]
+    assert slot(events, "case_index") != "1.004194#1"
+
+
 async def test_the_case_stated_in_the_message_is_answered_at_once() -> None:
     messages, events = await run(
         ActionAnswerProcedure(), "đăng ký thường trú ở nhà thuê cần giấy tờ gì", "ask_documents"
