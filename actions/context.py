@@ -497,5 +497,8 @@ def named_procedure(text: str) -> Optional[Procedure]:
 
 
 def suggestions(query: str, limit: int = 3) -> List[SearchHit]:
-    """The closest procedures, however weak, for a "not found" answer."""
-    return knowledge().search(query, limit=limit) if query else []
+    """The closest procedures, however weak, for a "not found" answer: those about something
+    the query says ("giấy phép bán lẻ rượu" is offered the retail licences, not "Đổi giấy
+    phép lái xe")."""
+    hits = knowledge().search(query, limit=SEARCH_DEPTH) if query else []
+    return [h for h in hits if asks_about(query, h.short_name or h.name)][:limit]

@@ -202,6 +202,12 @@ async def test_the_not_in_catalogue_probe_answers_not_found_with_the_closest_and
     reply = await answer("giấy phép bán lẻ rượu")
     assert "chuyển khẩu" not in reply.lower()
     assert load_profile().hotline in reply
+    assert "Giấy phép lập cơ sở bán lẻ" in reply
+    assert "lái xe" not in reply  # the closest are about what was asked
+
+
+def test_a_not_found_answer_offers_no_closest_that_is_about_something_else() -> None:
+    assert context.suggestions(context.search_query("cấp phép bán rượu")) == []
 
 
 def test_a_procedure_of_a_field_people_rarely_file_in_ranks_below_a_citizens_one() -> None:
