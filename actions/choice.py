@@ -132,7 +132,7 @@ def by_ordinal(text: str, count: int) -> Optional[int]:
     return number - 1 if 1 <= number <= count else None
 
 
-def _ages(entities: Sequence[Dict[str, Any]]) -> List[int]:
+def ages_in(entities: Sequence[Dict[str, Any]]) -> List[int]:
     """An age each ``age`` entity stands for: "under:14" -> 13, "over:80" and "exact:80" -> 80."""
     ages = []
     for item in entities:
@@ -142,7 +142,7 @@ def _ages(entities: Sequence[Dict[str, Any]]) -> List[int]:
     return ages
 
 
-def _age_range(title: str) -> Optional[range]:
+def age_range(title: str) -> Optional[range]:
     """The ages an option's title covers: "dưới 14 tuổi", "từ đủ 14 tuổi trở lên", "dưới 6 tuổi"."""
     folded = " ".join(_syllables(title))
     under = re.search(r"\b(?:duoi|chua du) (\d{1,3}) tuoi\b", folded)
@@ -234,12 +234,12 @@ def match_option(
 
 
 def _by_ages(entities: Sequence[Dict[str, Any]], options: Sequence[Option]) -> List[int]:
-    ages = _ages(entities)
+    ages = ages_in(entities)
     if not ages:
         return []
     found = []
     for i, option in enumerate(options):
-        covered = _age_range(option.title)
+        covered = age_range(option.title)
         if covered is not None and all(age in covered for age in ages):
             found.append(i)
     return found

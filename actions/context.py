@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Sequence, Set
 
+from actions.choice import age_range
 from knowledge.models import Procedure
 from knowledge.profile import ProvinceProfile, load_profile
 from knowledge.query import (
+    about_words,
     asks_about,
     names_something,
     naming_words,
@@ -26,7 +28,7 @@ from knowledge.query import (
 from knowledge.retired import RetiredDocument, RetiredRequest, retired_request
 from knowledge.search import RECALL_WEIGHT, SearchHit
 from knowledge.store import KnowledgeBase
-from knowledge.text.normalize import fold, words
+from knowledge.text.normalize import fold, lower_words, words
 from knowledge.text.sentences import (
     need_phrases,
     sentence_spans,
@@ -59,7 +61,7 @@ RECALL_PER_WORD = 0.15  # ...this much per syllable, up to STORY_RECALL
 NEED_WEIGHT = 0.95  # "tôi muốn [nhập khẩu cho con]": what the citizen wants done
 ASIDE = 0.92  # a story sentence that does not say what the citizen wants counts less
 PURPOSE_WEIGHT = 0.8  # a question with its purpose ("… để kết hôn"), when the rest names one
-PLAIN_AMONG_VARIANTS = 0.6  # a plain procedure this good is answered before its variants
+PLAIN_AMONG_VARIANTS = 0.5  # a plain procedure this good is answered before its variants
 SINGLE = 0.45  # the only plausible procedure, this good, is answered rather than asked about
 # A message that names no procedure clearly is a follow-up on the one in focus when its few words
 # name nothing the search knows ("ok vậy hết bao nhiêu tiền"), or when most of its words are in
@@ -152,7 +154,23 @@ def _the_variant_asked(close: List[SearchHit], text: str) -> Optional[SearchHit]
     leader, variant = close[0], agreeing[0]
     if variant.score < SINGLE:
         return None  # "thay đổi giới tính" is not "Đăng ký thay đổi nội dung … hộ kinh doanh"
-    return variant if variant is leader or _plain_form_of(leader, variant) else None
+    if variant is leader or _plain_form_of(leader, variant):
+        return variant
+    return variant if _asks_the_reissue(variant, leader, asked, text) else None
+
+
+def _asks_the_reissue(variant: SearchHit, leader: SearchHit, asked: Set[str], text: str) -> bool:
+    """Whether a loss the message says ("sổ hồng bị mất") asks for ``variant``, the reissue,
+    though a plain procedure of other words leads ("Đăng ký đất đai, cấp Giấy chứng nhận lần
+    đầu"): every word the reissue's title is about is said ("Cấp lại Giấy chứng sinh" is not
+    the lost death certificate's)."""
+    title = variant.short_name or variant.name
+    if "reissue" not in _kinds_of(asked & set(variant_markers(title))):
+        return False
+    if variant_markers(leader.short_name or leader.name):
+        return False
+    said = {fold(w) for w in lower_words(search_query(text))}
+    return {fold(w) for w in about_words(title)} <= said
 
 
 def _plain_among_variants(close: List[SearchHit], text: str) -> Optional[SearchHit]:
@@ -356,6 +374,7 @@ def resolve(
     focus_code: Optional[str],
     request_kinds: Optional[List[str]] = None,
     asks_aspect: bool = False,
+    ages: Sequence[int] = (),
 ) -> Resolution:
     """The procedure ``text`` is about, else close candidates, else the one in focus.
 
@@ -363,7 +382,8 @@ def resolve(
     that only names a variant ("bị mất") picks that variant of the focus (``request_kinds``
     are the message's ``request_kind`` entities), and with no focus finds nothing; one that
     asks an aspect (``asks_aspect``) and names another procedure only as a place or a document
-    ("phải về nơi đăng ký khai sinh") is about the focus.
+    ("phải về nơi đăng ký khai sinh") is about the focus. A procedure whose title is for other
+    ages than the message's ``ages`` ("bé 10 tuổi": not "từ đủ 14 tuổi") is ruled out.
     """
     request_kinds = request_kinds or []
     kb = knowledge()
@@ -377,7 +397,7 @@ def resolve(
             return Resolution()  # "bị mất" with nothing in focus: which document, is asked
         variant = variant_of(focus, request_kinds)
         return Resolution(variant, query=query, switched=variant.code != focus_code, named=True)
-    hits = ranked(text) if query else []
+    hits = _for_ages(ranked(text), ages) if query else []
     top = hits[0].score if hits else 0.0
     runner_up = hits[1].score if len(hits) > 1 else 0.0
     confident, clear_lead = (
@@ -442,6 +462,17 @@ def resolve(
         others = [h for h in close if h.code != focus_code]
         return Resolution(focus, alternatives=others[: MAX_BUTTONS - 1], query=query)
     return _offered(close, query, focus_code)
+
+
+def _for_ages(hits: List[SearchHit], ages: Sequence[int]) -> List[SearchHit]:
+    """The hits whose title covers every age said (a title that names no age covers all)."""
+    if not ages:
+        return hits
+    return [
+        h
+        for h in hits
+        if (covered := age_range(h.short_name or h.name)) is None or all(a in covered for a in ages)
+    ]
 
 
 def _for_retired(

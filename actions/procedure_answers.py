@@ -19,7 +19,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.choice import KIND_CASE, KIND_PROCEDURE, Option, PendingChoice, match_option
+from actions.choice import (
+    KIND_CASE,
+    KIND_PROCEDURE,
+    Option,
+    PendingChoice,
+    ages_in,
+    match_option,
+)
 from actions.context import (
     CLEAR_LEAD,
     CONFIDENT,
@@ -261,6 +268,7 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         tracker.get_slot("procedure_code"),
         message.values("request_kind"),
         asks_aspect=bool(message.aspects()),
+        ages=ages_in(message.entities),
     )
     if not (found.procedure or found.candidates) and message.states_a_case():
         # "e là mẹ, cháu 16 tuổi" after the criminal-record answer: the case of the focus

@@ -130,6 +130,11 @@ async def test_the_procedure_named_picks_no_case_of_its_own_documents() -> None:
     assert slot(events, "case_index") != "1.004194#1"
 
 
+async def test_the_age_in_the_message_rules_out_the_card_for_other_ages() -> None:
+    _, events = await run(ActionAnswerProcedure(), "làm cccd cho bé 10 tuổi mất bn tiền", "ask_fee")
+    assert slot(events, "procedure_code") == "1.014062"  # Cấp thẻ căn cước cho người dưới 14 tuổi
+
+
 async def test_the_case_stated_in_the_message_is_answered_at_once() -> None:
     messages, events = await run(
         ActionAnswerProcedure(), "đăng ký thường trú ở nhà thuê cần giấy tờ gì", "ask_documents"

@@ -278,6 +278,34 @@ def test_a_purpose_clause_names_what_comes_next_not_what_is_asked(text: str, fir
     assert context.ranked(text)[0].short_name == first
 
 
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        # a loss asks the reissue, though the first registration ranks first by its words
+        ("sổ hồng bị mất làm lại sao ad", "Cấp lại Giấy chứng nhận do bị mất"),
+        ("giấy tờ nhà đất bị mất", "Cấp lại Giấy chứng nhận do bị mất"),
+        # the plain procedure among its variants
+        ("xin giấy phép kinh doanh quán cà phê", "Đăng ký hộ kinh doanh"),
+    ],
+)
+def test_the_reading_clearly_meant_is_answered(text: str, answered: str) -> None:
+    found = context.resolve(text, None)
+    assert found.procedure is not None and found.procedure.short_name == answered
+
+
+def test_a_lost_death_certificate_is_not_the_birth_certificate_reissue() -> None:
+    found = context.resolve("Tôi có thể xin cấp lại giấy chứng tử được không?", None)
+    offered = [found.procedure.short_name] if found.procedure else []
+    offered += [h.short_name for h in found.candidates]
+    assert "Cấp lại Giấy chứng sinh" not in offered[:1]
+
+
+def test_a_title_for_other_ages_is_ruled_out() -> None:
+    found = context.resolve("làm cccd cho bé 10 tuổi mất bn tiền", None, [], True, ages=[10])
+    assert found.procedure is not None
+    assert found.procedure.short_name == "Cấp thẻ căn cước cho người dưới 14 tuổi"
+
+
 def test_what_the_citizen_does_not_want_yet_is_not_searched() -> None:
     found = context.resolve(
         "Bạn trai tôi là người nước ngoài nhưng chúng tôi chưa muốn kết hôn. Phải khai sinh cho"
