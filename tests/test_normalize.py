@@ -30,6 +30,7 @@ def test_nfc_and_tone_placement_are_normalised() -> None:
         ("có đủ đk hưởng lương hưu ko", "có đủ điều kiện hưởng lương hưu không"),
         ("nộp online đk ko", "nộp online được không"),
         ("đk tạm trú", "đăng ký tạm trú"),
+        ("quoc tich tq", "quoc tich trung quốc"),
     ],
 )
 def test_teencode_and_abbreviations_are_expanded(typed: str, expected: str) -> None:
