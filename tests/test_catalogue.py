@@ -286,6 +286,8 @@ def test_a_purpose_clause_names_what_comes_next_not_what_is_asked(text: str, fir
         ("giấy tờ nhà đất bị mất", "Cấp lại Giấy chứng nhận do bị mất"),
         # the plain procedure among its variants
         ("xin giấy phép kinh doanh quán cà phê", "Đăng ký hộ kinh doanh"),
+        # a lost job is unemployment, not a lost document
+        ("bị mất việc thì hưởng trợ cấp gì", "Hưởng trợ cấp thất nghiệp"),
     ],
 )
 def test_the_reading_clearly_meant_is_answered(text: str, answered: str) -> None:
