@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
+
+from knowledge.query import variant_markers
 
 ASPECTS = ("documents", "online", "fee", "processing_time", "agency", "eligibility", "overview")
 INTENT_ASPECT = {
@@ -102,7 +105,10 @@ class Message:
                 chars[entity["start"] : entity["end"]] = " " * (entity["end"] - entity["start"])
         for entity in self.entities:
             if entity.get("entity") == "request_kind" and "start" in entity and "end" in entity:
-                chars[entity["start"] : entity["end"]] = self.text[entity["start"] : entity["end"]]
+                for word in re.finditer(r"\w+", self.text[entity["start"] : entity["end"]]):
+                    if variant_markers(word.group()):
+                        start, end = entity["start"] + word.start(), entity["start"] + word.end()
+                        chars[start:end] = self.text[start:end]
         return "".join(chars)
 
     def states_a_case(self) -> bool:
