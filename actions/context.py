@@ -16,6 +16,7 @@ from knowledge.query import (
     asks_about,
     names_something,
     naming_words,
+    official_words,
     only_names_a_variant,
     places_of_title,
     places_said,
@@ -278,7 +279,35 @@ def ranked(text: str) -> List[SearchHit]:
             if hit.code not in scores or scores[hit.code].score < weighted.score:
                 scores[hit.code] = weighted
     hits = sorted(scores.values(), key=lambda h: -h.score)
-    return _distinct_titles(_asked_variant_first(_with_variant_prior(hits, text), text))
+    hits = _asked_variant_first(_with_variant_prior(hits, text), text)
+    return _distinct_titles(_named_object_first(hits, text))
+
+
+def _named_object_first(hits: List[SearchHit], text: str) -> List[SearchHit]:
+    """The runner-up in its place when its title is the leader's with an object the message's
+    colloquial names say ("bằng cao đẳng" is a "văn bằng": "Cấp bản sao văn bằng, chứng chỉ từ
+    sổ gốc" before "Cấp bản sao từ sổ gốc")."""
+    if len(hits) < 2:
+        return hits
+    said = {fold(w) for official in official_words(text) for w in lower_words(official)}
+    if not said:
+        return hits
+    leader = hits[0]
+    plain = [fold(w) for w in lower_words(leader.short_name or leader.name)]
+    for hit in hits[1:MAX_BUTTONS]:
+        title = hit.short_name or hit.name
+        longer = [fold(w) for w in lower_words(title)]
+        if hit.score < SUGGEST or len(longer) <= len(plain) or not _within(plain, longer):
+            continue
+        if ({fold(w) for w in about_words(title)} - set(plain)) & said:
+            return [replace(hit, score=leader.score), *[h for h in hits if h is not hit]]
+    return hits
+
+
+def _within(words_: List[str], longer: List[str]) -> bool:
+    """Whether ``words_`` come in order (not necessarily together) in ``longer``."""
+    rest = iter(longer)
+    return all(word in rest for word in words_)
 
 
 def _names_a_procedure(text: str) -> bool:

@@ -295,6 +295,18 @@ def test_the_reading_clearly_meant_is_answered(text: str, answered: str) -> None
     assert found.procedure is not None and found.procedure.short_name == answered
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bị mất bằng cao đẳng thì thủ tục cấp bản sao từ sổ gốc như thế nào",
+        "xin cấp bản sao bằng tốt nghiệp từ sổ gốc mất bao lâu",
+    ],
+)
+def test_the_object_a_colloquial_name_says_picks_the_longer_title(text: str) -> None:
+    # "bằng cao đẳng" is a "văn bằng": the diploma's copy, not the civil-status one
+    assert context.ranked(text)[0].short_name == "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc"
+
+
 def test_a_lost_death_certificate_is_not_the_birth_certificate_reissue() -> None:
     found = context.resolve("Tôi có thể xin cấp lại giấy chứng tử được không?", None)
     offered = [found.procedure.short_name] if found.procedure else []
