@@ -286,7 +286,8 @@ def ranked(text: str) -> List[SearchHit]:
 def _named_object_first(hits: List[SearchHit], text: str) -> List[SearchHit]:
     """The runner-up in its place when its title is the leader's with an object the message's
     colloquial names say ("bằng cao đẳng" is a "văn bằng": "Cấp bản sao văn bằng, chứng chỉ từ
-    sổ gốc" before "Cấp bản sao từ sổ gốc")."""
+    sổ gốc" before "Cấp bản sao từ sổ gốc"); a foreign element or another variant word is not
+    such an object ("người Hàn" does not make a Vietnamese licence a foreign one)."""
     if len(hits) < 2:
         return hits
     said = {fold(w) for official in official_words(text) for w in lower_words(official)}
@@ -299,7 +300,9 @@ def _named_object_first(hits: List[SearchHit], text: str) -> List[SearchHit]:
         longer = [fold(w) for w in lower_words(title)]
         if hit.score < SUGGEST or len(longer) <= len(plain) or not _within(plain, longer):
             continue
-        if ({fold(w) for w in about_words(title)} - set(plain)) & said:
+        # its variant words ("của người nước ngoài") are for the variant rules to weigh
+        variant_words = {w for marker in variant_markers(title) for w in marker.split()}
+        if ({fold(w) for w in about_words(title)} - set(plain) - variant_words) & said:
             return [replace(hit, score=leader.score), *[h for h in hits if h is not hit]]
     return hits
 

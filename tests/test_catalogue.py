@@ -307,6 +307,12 @@ def test_the_object_a_colloquial_name_says_picks_the_longer_title(text: str) -> 
     assert context.ranked(text)[0].short_name == "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc"
 
 
+def test_a_foreigner_in_the_message_is_no_object_of_a_longer_title() -> None:
+    # a Vietnamese licence held by a Korean wife: not "… bằng lái xe của người nước ngoài"
+    hits = context.ranked("vợ em người Hàn, có bằng lái ô tô VN, đổi ở đâu ạ")
+    assert hits[0].short_name == "Đổi giấy phép lái xe"
+
+
 def test_a_lost_death_certificate_is_not_the_birth_certificate_reissue() -> None:
     found = context.resolve("Tôi có thể xin cấp lại giấy chứng tử được không?", None)
     offered = [found.procedure.short_name] if found.procedure else []
