@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
-from knowledge.text.normalize import fold, words
+from knowledge.text.normalize import folded_words
 
 ADULT_AGE = 18  # Civil Code 2015, art. 20: a minor (người chưa thành niên) is under 18
 KIND_PROCEDURE = "procedure"
@@ -110,10 +110,6 @@ class PendingChoice:
         return next((o for o in self.options if o.value == value), None)
 
 
-def _syllables(text: str) -> List[str]:
-    return [fold(w.text) for w in words(text)]
-
-
 def _phrase_in(phrase: str, folded: str) -> bool:
     """Whether the phrase occurs in the folded title, not negated ("không thuộc sở hữu")."""
     return re.search(rf"(?<!khong )(?<!khong thuoc )\b{re.escape(phrase)}\b", folded) is not None
@@ -121,7 +117,7 @@ def _phrase_in(phrase: str, folded: str) -> bool:
 
 def by_ordinal(text: str, count: int) -> Optional[int]:
     """The 0-based option a typed ordinal means ("số 2", "cái thứ hai", "2", "cái cuối")."""
-    folded = " ".join(_syllables(text))
+    folded = " ".join(folded_words(text))
     if _LAST.fullmatch(folded.strip()):
         return count - 1
     match = _ORDINAL.match(folded.strip())
@@ -144,7 +140,7 @@ def ages_in(entities: Sequence[Dict[str, Any]]) -> List[int]:
 
 def age_range(title: str) -> Optional[range]:
     """The ages an option's title covers: "dưới 14 tuổi", "từ đủ 14 tuổi trở lên", "dưới 6 tuổi"."""
-    folded = " ".join(_syllables(title))
+    folded = " ".join(folded_words(title))
     under = re.search(r"\b(?:duoi|chua du) (\d{1,3}) tuoi\b", folded)
     if under:
         return range(0, int(under.group(1)))
@@ -172,17 +168,17 @@ def _by_phrases(options: Sequence[Option], phrases: Iterable[str]) -> List[int]:
     return [
         i
         for i, o in enumerate(options)
-        if any(_phrase_in(p, " ".join(_syllables(o.title))) for p in phrases)
+        if any(_phrase_in(p, " ".join(folded_words(o.title))) for p in phrases)
     ]
 
 
 def _title_overlap(text: str, title: str, named: FrozenSet[str] = frozenset()) -> float:
     """The share of the answer's meaningful syllables (and their pairs) found in the title;
     the syllables of what the message ``named`` already (the procedure) are not counted."""
-    typed = [s for s in _syllables(text) if s not in FILLER and s not in named]
+    typed = [s for s in folded_words(text) if s not in FILLER and s not in named]
     if not typed:
         return 0.0
-    title_syllables = _syllables(title)
+    title_syllables = folded_words(title)
     title_terms = set(title_syllables) | {
         f"{a} {b}" for a, b in zip(title_syllables, title_syllables[1:], strict=False)
     }
@@ -205,8 +201,8 @@ def match_option(
     position = by_ordinal(text, len(options))
     if position is not None:
         return options[position]
-    folded = " ".join(_syllables(text))
-    exact = [o for o in options if " ".join(_syllables(o.title)) == folded]
+    folded = " ".join(folded_words(text))
+    exact = [o for o in options if " ".join(folded_words(o.title)) == folded]
     if len(exact) == 1:
         return exact[0]
     for hinted in (
@@ -217,7 +213,7 @@ def match_option(
     ):
         if len(hinted) == 1:
             return options[hinted[0]]
-    known = frozenset(_syllables(named))
+    known = frozenset(folded_words(named))
     scores = [_title_overlap(text, o.title + " " + o.detail, known) for o in options]
     best = max(scores, default=0.0)
     leaders = [i for i, s in enumerate(scores) if s == best]

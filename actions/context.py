@@ -29,7 +29,7 @@ from knowledge.query import (
 from knowledge.retired import RetiredDocument, RetiredRequest, retired_request
 from knowledge.search import RECALL_WEIGHT, SearchHit
 from knowledge.store import KnowledgeBase
-from knowledge.text.normalize import fold, lower_words, words
+from knowledge.text.normalize import fold, folded_words
 from knowledge.text.sentences import (
     need_phrases,
     sentence_spans,
@@ -170,7 +170,7 @@ def _asks_the_reissue(variant: SearchHit, leader: SearchHit, asked: Set[str], te
         return False
     if variant_markers(leader.short_name or leader.name):
         return False
-    said = {fold(w) for w in lower_words(search_query(text))}
+    said = set(folded_words(search_query(text)))
     return {fold(w) for w in about_words(title)} <= said
 
 
@@ -290,14 +290,14 @@ def _named_object_first(hits: List[SearchHit], text: str) -> List[SearchHit]:
     such an object ("người Hàn" does not make a Vietnamese licence a foreign one)."""
     if len(hits) < 2:
         return hits
-    said = {fold(w) for official in official_words(text) for w in lower_words(official)}
+    said = {w for official in official_words(text) for w in folded_words(official)}
     if not said:
         return hits
     leader = hits[0]
-    plain = [fold(w) for w in lower_words(leader.short_name or leader.name)]
+    plain = folded_words(leader.short_name or leader.name)
     for hit in hits[1:MAX_BUTTONS]:
         title = hit.short_name or hit.name
-        longer = [fold(w) for w in lower_words(title)]
+        longer = folded_words(title)
         if hit.score < SUGGEST or len(longer) <= len(plain) or not _within(plain, longer):
             continue
         # its variant words ("của người nước ngoài") are for the variant rules to weigh
@@ -385,7 +385,7 @@ def record_phrases(procedure: Procedure) -> frozenset:
         parts += [document.name for document in case.documents]
     phrases = set()
     for part in filter(None, parts):
-        folded = [fold(w.text) for w in words(part)]
+        folded = folded_words(part)
         phrases.update(folded)
         phrases.update(" ".join(pair) for pair in zip(folded, folded[1:], strict=False))
     return frozenset(phrases)

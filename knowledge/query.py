@@ -18,6 +18,7 @@ import yaml
 from knowledge.text.normalize import (
     Word,
     fold,
+    folded_words,
     has_vietnamese_marks,
     lower_words,
     phrase_at,
@@ -92,7 +93,7 @@ def _vocabulary_file() -> Dict[str, Any]:
 
 
 def _folded_phrase(text: str) -> str:
-    return " ".join(fold(w.text) for w in words(text))
+    return " ".join(folded_words(text))
 
 
 def _listed(phrase: str) -> _Listed:

@@ -132,6 +132,11 @@ def lower_words(text: str) -> List[str]:
     return [w.text.lower() for w in words(text)]
 
 
+def folded_words(text: str) -> List[str]:
+    """The words of ``text``, accent-folded: "Đăng ký" -> ["dang", "ky"]."""
+    return [fold(w.text) for w in words(text)]
+
+
 def typed_as(typed: str, written: str) -> bool:
     """Whether a typed (lower-case) word is the written one: typed with diacritics, only as
     written ("bán" is not "bạn"); typed without them, by the written word's folded form."""
