@@ -20,6 +20,7 @@ from knowledge.query import (
     only_names_a_variant,
     places_of_title,
     places_said,
+    says_organisation_action,
     says_title,
     search_query,
     variant_markers,
@@ -278,7 +279,10 @@ def ranked(text: str) -> List[SearchHit]:
             weighted = replace(hit, score=round(hit.score * weight, 4))
             if hit.code not in scores or scores[hit.code].score < weighted.score:
                 scores[hit.code] = weighted
-    hits = sorted(scores.values(), key=lambda h: -h.score)
+    hits = sorted(
+        (h for h in scores.values() if says_organisation_action(text, h.short_name or h.name)),
+        key=lambda h: -h.score,
+    )
     hits = _asked_variant_first(_with_variant_prior(hits, text), text)
     return _distinct_titles(_named_object_first(hits, text))
 

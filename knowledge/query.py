@@ -442,6 +442,29 @@ def about_words(title: str) -> FrozenSet[str]:
     return frozenset(w for w in lower_words(title) if w not in _not_what_about())
 
 
+@lru_cache(maxsize=1)
+def _organisation_actions() -> Tuple[Tuple[Tuple[str, ...], Tuple[Tuple[str, ...], ...]], ...]:
+    """The organisation actions of titles, each with the words a message says it by."""
+    data = (_vocabulary_file().get("organisation_actions") or {}).items()
+    return tuple(
+        (tuple(lower_words(action)), tuple(tuple(lower_words(w)) for w in said or [action]))
+        for action, said in data
+    )
+
+
+def says_organisation_action(text: str, title: str) -> bool:
+    """Whether ``text`` says an organisation action of ``title`` ("thành lập", "giải thể"), by
+    its words or the official words of its colloquial names; a title with none passes."""
+    title_words = lower_words(title)
+    actions = [
+        saying for action, saying in _organisation_actions() if phrase_in(title_words, action)
+    ]
+    if not actions:
+        return True
+    typed = lower_words(" ".join([text, *official_words(text)]))
+    return any(phrase_in(typed, said) for saying in actions for said in saying)
+
+
 def asks_about(query: str, title: str) -> bool:
     """Whether ``query`` shares a word of what ``title`` is about, accent-aware: a word typed
     without diacritics matches by its folded form ("lai xe" is "lái xe", "cấp lại" is not).

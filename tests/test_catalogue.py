@@ -320,6 +320,30 @@ def test_a_lost_death_certificate_is_not_the_birth_certificate_reissue() -> None
     assert "Cấp lại Giấy chứng sinh" not in offered[:1]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do dịch bệnh nên gia đình tôi đã mất đi một thành viên. Bây giờ cần làm thủ tục gì?",
+        "Tôi làm việc cho một công ty TNHH, nay nghỉ việc thì được hưởng chế độ gì?",
+    ],
+)
+def test_a_company_in_the_story_asks_to_found_none(text: str) -> None:
+    offered = [h.short_name for h in context.ranked(text)]
+    assert not [title for title in offered if "thành lập" in title.lower()]
+
+
+@pytest.mark.parametrize(
+    "text, first",
+    [
+        ("mo cong ty tnhh can gi", "Đăng ký thành lập công ty TNHH một thành viên"),
+        ("thành lập hợp tác xã", "Đăng ký thành lập hợp tác xã, liên hiệp hợp tác xã"),
+        ("thủ tục giải thể công ty", "Giải thể doanh nghiệp"),
+    ],
+)
+def test_an_organisation_action_said_finds_its_procedure(text: str, first: str) -> None:
+    assert context.ranked(text)[0].short_name.startswith(first)
+
+
 def test_a_title_for_other_ages_is_ruled_out() -> None:
     found = context.resolve("làm cccd cho bé 10 tuổi mất bn tiền", None, [], True, ages=[10])
     assert found.procedure is not None
