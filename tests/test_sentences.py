@@ -17,6 +17,9 @@ from knowledge.text.sentences import story_and_question, without_purpose
         ("Để thừa kế nhà đất vợ để lại, tôi cần gì?", ", tôi cần gì?"),
         ("làm thế nào để đăng ký khai sinh", None),
         ("cần gì để được hưởng trợ cấp", None),
+        ("làm sao để đổi bằng lái", None),
+        # the "sao" of "bản sao" asks no how
+        ("xin bản sao để nộp hồ sơ", "xin bản sao"),
     ],
 )
 def test_purpose_clauses_are_cut_at_their_clause_end(text: str, rest: object) -> None:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import List, Optional, Tuple
 
-from knowledge.text.normalize import fold, has_vietnamese_marks
+from knowledge.text.normalize import fold, folded_words, has_vietnamese_marks
 
 Span = Tuple[int, int]
 
@@ -110,16 +110,21 @@ def _pieces(folded: str) -> List[Tuple[int, str]]:
 # granted: what is asked) start none, nor does "để" after a "how" ("làm thế nào để đăng ký
 # khai sinh": the purpose is what is asked).
 _PURPOSE = re.compile(r"\b(?:để|de)\s+(?!(?:lại|lai|được|duoc)\b)[^,.;:?!\n]*", re.IGNORECASE)
-_HOW_BEFORE = ("the nao", "nhu nao", "sao", "gi", "cach nao", "ra sao", "j")
+_HOW_BEFORE = tuple(
+    tuple(how.split()) for how in ("the nao", "nhu nao", "lam sao", "ra sao", "cach nao", "gi", "j")
+)
+
+
+def _after_a_how(before: str) -> bool:
+    """Whether ``before`` ends with the words of a "how" ("làm thế nào", "làm sao"): "bản sao"
+    asks none."""
+    said = folded_words(before)
+    return any(said[-len(how) :] == list(how) for how in _HOW_BEFORE)
 
 
 def without_purpose(text: str) -> Optional[str]:
     """``text`` without its purpose clauses, or None when it has none."""
-    clauses = [
-        m
-        for m in _PURPOSE.finditer(text)
-        if not fold(text[: m.start()]).rstrip().endswith(_HOW_BEFORE)
-    ]
+    clauses = [m for m in _PURPOSE.finditer(text) if not _after_a_how(text[: m.start()])]
     if not clauses:
         return None
     for match in reversed(clauses):
