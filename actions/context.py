@@ -77,6 +77,9 @@ MIN_COVERAGE = 0.7
 # The only reading clear of every other needs less: the rest of a short message often tells the
 # situation ("mẹ mất thì đi khai tử ở đâu").
 SINGLE_COVERAGE = 0.4
+# A title said word for word in this many catalogue titles or fewer names one procedure; one
+# that more titles say ("Cấp giấy phép xây dựng", "Hỗ trợ chi phí") heads a family of them.
+FAMILY_TITLES = 10
 
 
 @lru_cache(maxsize=1)
@@ -473,10 +476,11 @@ def resolve(
             switched=plain.code != focus_code,
             named=True,
         )
+    asked = search_query(story_and_question(_NOT_WANTED.sub(" ", text))[1])
     if top >= confident:
         if focus_code and any(h.code == focus_code for h in close):
             return Resolution(kb.procedure(focus_code), query=query, named=True)
-        return _offered(close, query, focus_code)
+        return _offered(close, query, focus_code, asked)
     single_covered = not short or (bool(hits) and hits[0].coverage >= SINGLE_COVERAGE)
     if len(close) == 1 and top >= SINGLE and not focus_code and single_covered:
         return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
@@ -497,7 +501,7 @@ def resolve(
         # it is offered beside the answer
         others = [h for h in close if h.code != focus_code]
         return Resolution(focus, alternatives=others[: MAX_BUTTONS - 1], query=query)
-    return _offered(close, query, focus_code)
+    return _offered(close, query, focus_code, asked)
 
 
 def _for_ages(hits: List[SearchHit], ages: Sequence[int]) -> List[SearchHit]:
@@ -528,10 +532,13 @@ def _for_retired(
     return replace(found, retired=retired.document)
 
 
-def _offered(close: List[SearchHit], query: str, focus_code: Optional[str]) -> Resolution:
+def _offered(
+    close: List[SearchHit], query: str, focus_code: Optional[str], asked: str = ""
+) -> Resolution:
     """The options to ask about: those whose title is about something the query says. An
     option that shares only what is done ("cấp lại") with a passport question is left out;
-    when the leader alone remains, this good and with nothing in focus, it is the answer."""
+    when the leader alone remains, this good and with nothing in focus, it is the answer. So is
+    the leader that the question part of the message (``asked``) names word for word."""
     kept = [h for h in close if asks_about(query, h.short_name or h.name)]
     alone = len(kept) == 1 < len(close) and kept[0] is close[0]
     # the only option, named word for word ("tách hộ cùng chỗ ở"): asking "Tách hộ?" is needless
@@ -539,7 +546,33 @@ def _offered(close: List[SearchHit], query: str, focus_code: Optional[str]) -> R
     if (alone or named) and kept and kept[0].score >= SINGLE and not focus_code:
         code = kept[0].code
         return Resolution(knowledge().procedure(code), query=query, switched=True, named=True)
+    if close and not focus_code and _named_in_question(close, asked):
+        return Resolution(
+            knowledge().procedure(close[0].code),
+            alternatives=close[1:MAX_BUTTONS],
+            query=query,
+            switched=True,
+            named=True,
+        )
     return Resolution(candidates=kept if len(kept) > 1 else close, query=query)
+
+
+def _named_in_question(close: List[SearchHit], asked: str) -> bool:
+    """Whether the question names the leader's title word for word ("việc đăng ký khai sinh có
+    yếu tố nước ngoài được quy định thế nào"), a title of one procedure rather than the head of
+    a family ("Cấp giấy phép xây dựng"), and no other option's title but one within it. A title
+    said only in the story ("đã đăng ký tạm trú tại đây") says what was done, not asked."""
+    leader = close[0]
+    title = leader.short_name or leader.name
+    if leader.score < SINGLE or not says_title(asked, title):
+        return False
+    if knowledge().index.titles_saying(title) > FAMILY_TITLES:
+        return False
+    within = f" {' '.join(folded_words(title))} "
+    return not any(
+        says_title(asked, other) and f" {' '.join(folded_words(other))} " not in within
+        for other in (h.short_name or h.name for h in close[1:])
+    )
 
 
 def named_procedure(text: str) -> Optional[Procedure]:

@@ -226,6 +226,8 @@ class ProcedureIndex:
                 self._owners_with_phrases, self._owner_starts, ends, strict=True
             )
         }
+        self._titles_saying: Dict[str, int] = {}
+        self._padded_titles: Optional[List[str]] = None
         self._near: Dict[str, Set[str]] = defaultdict(set)
         for term in vocabulary:
             if "_" not in term and len(term) >= 3 and not term.startswith(ACCENTED):
@@ -234,6 +236,18 @@ class ProcedureIndex:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def titles_saying(self, title: str) -> int:
+        """How many indexed titles say ``title`` word for word (itself among them): "Cấp giấy
+        phép xây dựng" heads a family of them, "Tách hộ" names one procedure."""
+        key = f" {_title_key(title)} "
+        if key not in self._titles_saying:
+            if self._padded_titles is None:
+                self._padded_titles = [
+                    f" {_title_key(e.short_name or e.name)} " for e in self._entries
+                ]
+            self._titles_saying[key] = sum(key in padded for padded in self._padded_titles)
+        return self._titles_saying[key]
 
     def entry(self, code: str) -> IndexEntry | None:
         """The entry of a procedure code, if indexed."""

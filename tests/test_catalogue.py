@@ -344,6 +344,28 @@ def test_an_organisation_action_said_finds_its_procedure(text: str, first: str) 
     assert context.ranked(text)[0].short_name.startswith(first)
 
 
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        (
+            "Việc đăng ký kết hôn có yếu tố nước ngoài được quy định như thế nào?",
+            "Đăng ký kết hôn có yếu tố nước ngoài",
+        ),
+        ("dang ky khai sinh co yeu to nuoc ngoai can gi", "Đăng ký khai sinh có yếu tố nước ngoài"),
+    ],
+)
+def test_a_title_the_question_says_word_for_word_is_answered(text: str, answered: str) -> None:
+    found = context.resolve(text, None)
+    assert found.procedure is not None and found.procedure.short_name == answered
+    assert found.alternatives  # its variants stay one tap away
+
+
+def test_a_title_that_heads_a_family_is_still_asked_about() -> None:
+    # many titles say "Cấp giấy phép xây dựng": which building, is asked
+    found = context.resolve("cấp giấy phép xây dựng cần gì", None)
+    assert found.procedure is None and len(found.candidates) > 1
+
+
 def test_a_title_for_other_ages_is_ruled_out() -> None:
     found = context.resolve("làm cccd cho bé 10 tuổi mất bn tiền", None, [], True, ages=[10])
     assert found.procedure is not None
