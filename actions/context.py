@@ -233,9 +233,24 @@ def _distinct_titles(hits: List[SearchHit]) -> List[SearchHit]:
     citizen's question matches most plainly; its record names where to file)."""
     seen: Dict[str, SearchHit] = {}
     for hit in hits:
-        title = fold(hit.short_name or hit.name).strip(" .")
-        seen.setdefault(_LEVEL_NOTE.sub("", title), hit)
+        title = _LEVEL_NOTE.sub("", fold(hit.short_name or hit.name).strip(" ."))
+        seen.setdefault(_title_key(title), hit)
     return list(seen.values())
+
+
+# Words before a title that name no procedure of their own: "Giải quyết hưởng bảo hiểm xã hội
+# một lần" is the older record of "Hưởng bảo hiểm xã hội một lần".
+_TITLE_HEADS = ("giai quyet", "thu tuc")
+
+
+def _title_key(title: str) -> str:
+    """A title's words, folded, without its punctuation ("…, gia hạn" and "…; gia hạn" are one
+    title) and without a head that names nothing."""
+    key = " ".join(folded_words(title))
+    for head in _TITLE_HEADS:
+        if key.startswith(f"{head} "):
+            return key[len(head) + 1 :]
+    return key
 
 
 def recall_for(text: str) -> float:

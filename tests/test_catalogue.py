@@ -188,6 +188,23 @@ def test_same_titled_procedures_are_told_apart_never_side_by_side() -> None:
 
 
 @pytest.mark.parametrize(
+    "text, twins",
+    [
+        # one title written with "," and with ";", for the commune and for the province
+        (
+            "Tôi muốn chuyển mục đích sử dụng đất trồng cây lâu năm sang đất ở, cần thủ tục gì?",
+            ("1.013949", "1.013823"),
+        ),
+        # the older record of the same benefit, under "Giải quyết"
+        ("rút BHXH một lần được không", ("1.014173", "1.001613")),
+    ],
+)
+def test_the_same_title_twice_is_one_option(text: str, twins: tuple) -> None:
+    offered = {h.code for h in context.ranked(text)}
+    assert len(offered & set(twins)) == 1
+
+
+@pytest.mark.parametrize(
     "text", ["giấy phép bán lẻ rượu", "giay phep ban le ruou", "xin giấy phép bán lẻ rượu ở đâu"]
 )
 def test_a_procedure_not_in_the_catalogue_gets_no_confident_wrong_match(text: str) -> None:
