@@ -352,6 +352,16 @@ def test_messenger_long_choice_titles_are_listed_and_numbered_once() -> None:
     assert [q["title"][:3] for q in part["quick_replies"]] == ["1. ", "2. ", "3. "]
 
 
+def test_messenger_one_option_question_does_not_list_its_title_again() -> None:
+    title = "Cấp hộ chiếu phổ thông ở trong nước"
+    question = render.choice_question("procedure", "", [title], [])
+    option = [{"title": title, "payload": "/choose"}]
+    (part,) = [messenger.message_body(r) for r in messenger.plan(question, option)]
+    check_messenger_message(part)
+    assert part["text"] == question and part["text"].count(title) == 1
+    assert part["quick_replies"][0]["title"] == "Đúng vậy"
+
+
 # --- REST and the widget --------------------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 MORE_CHOICES = "Các lựa chọn khác:"
 MORE_LINKS = "Các trang liên quan:"
+YES_TITLE = "Đúng vậy"  # the button of a one-option question whose title is too long for it
 FEEDBACK_QUESTION = "Câu trả lời này có hữu ích với anh/chị không?"
 MORE_AND_FEEDBACK = "Anh/chị muốn hỏi thêm, hoặc cho biết câu trả lời này có hữu ích không?"
 OVERFLOW_TEXTS = frozenset({MORE_CHOICES, MORE_LINKS, FEEDBACK_QUESTION, MORE_AND_FEEDBACK})
@@ -167,9 +168,15 @@ def usable(buttons: Sequence[Button], limits: Limits) -> List[Button]:
 def fit_titles(text: str, buttons: List[Button], limits: Limits) -> tuple[str, List[Button]]:
     """Titles within the limit: a link's title is shortened; when a choice's title is too long,
     the choices (the quick replies; not "Gặp cán bộ") are listed, numbered, under the text
-    (unless it lists them so already) and their buttons carry the numbers."""
+    (unless it lists them so already) and their buttons carry the numbers. A question of one
+    option that quotes it ("Có phải anh/chị hỏi về thủ tục «…»?") lists nothing: its button
+    answers the question ("Đúng vậy")."""
     choices = [b for b in buttons if b.kind == REPLY]
-    if any(len(b.title) > limits.title_chars for b in choices):
+    if len(choices) == 1 and f"«{choices[0].title}»" in text:
+        if len(choices[0].title) > limits.title_chars:
+            yes = Button(REPLY, YES_TITLE, choices[0].payload, choices[0].url)
+            buttons = [yes if b is choices[0] else b for b in buttons]
+    elif any(len(b.title) > limits.title_chars for b in choices):
         listed = [f"{i}. {b.title}" for i, b in enumerate(choices, start=1)]
         if not set(listed) <= set(text.splitlines()):  # the question may number them already
             listing = "\n".join(listed)
