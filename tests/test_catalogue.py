@@ -305,6 +305,8 @@ def test_a_purpose_clause_names_what_comes_next_not_what_is_asked(text: str, fir
         ("xin giấy phép kinh doanh quán cà phê", "Đăng ký hộ kinh doanh"),
         # a lost job is unemployment, not a lost document
         ("bị mất việc thì hưởng trợ cấp gì", "Hưởng trợ cấp thất nghiệp"),
+        # the exam after the licence it is for
+        ("tiện hỏi bằng lái A1 thi ở đâu", "Cấp giấy phép lái xe (sau sát hạch)"),
     ],
 )
 def test_the_reading_clearly_meant_is_answered(text: str, answered: str) -> None:
