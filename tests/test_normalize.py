@@ -31,6 +31,10 @@ def test_nfc_and_tone_placement_are_normalised() -> None:
         ("nộp online đk ko", "nộp online được không"),
         ("đk tạm trú", "đăng ký tạm trú"),
         ("quoc tich tq", "quoc tich trung quốc"),
+        # "hc" is the passport beside what is done to one; "đi hc" stays as typed
+        ("lam hc mat bao lau", "làm hộ chiếu mat bao lau"),
+        ("hc het han", "hộ chiếu het han"),
+        ("di hc o dau", "di hc o dau"),
     ],
 )
 def test_teencode_and_abbreviations_are_expanded(typed: str, expected: str) -> None:
