@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.text.sentences import story_and_question, without_purpose
+from knowledge.text.sentences import need_phrases, story_and_question, without_purpose
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,9 @@ def test_a_letter_asks_in_its_last_asking_sentences() -> None:
     )
     assert story == "Tôi mới sinh con. Vợ tôi quê ở Huế."
     assert question == "Xin hỏi làm giấy khai sinh cho cháu ở đâu?"
+
+
+def test_what_is_done_already_is_no_need() -> None:
+    text = "Tôi đã làm xong thủ tục đăng ký thường trú. Nay tôi muốn đăng ký tạm trú cho cô"
+    assert need_phrases(text) == ["đăng ký tạm trú cho cô"]
+    assert need_phrases("tôi đã 55 tuổi, muốn hưởng lương hưu") == ["hưởng lương hưu"]

@@ -60,13 +60,17 @@ def is_question(sentence: str) -> bool:
 
 
 # What follows these words names what the citizen wants done: "tôi muốn [nhập hộ khẩu cho con]",
-# "xin [cấp lại giấy chứng tử]", "làm thủ tục [sang tên xe]".
+# "xin [cấp lại giấy chứng tử]", "làm thủ tục [sang tên xe]". What is done already ("đã làm
+# xong thủ tục đăng ký thường trú", "đã được cấp sổ đỏ") is no need.
 # Matched on the typed form: a word typed with diacritics keeps them ("căn" is not "cần").
 _NEED_PHRASE = re.compile(
     r"\b(?:muốn|muon|cần|can|xin|dự định|du dinh|phải|phai|làm thủ tục|lam thu tuc|thủ tục|"
-    r"thu tuc|làm|lam|để được|de duoc|được|duoc)\s+"
+    r"thu tuc|làm|lam|để được|de duoc|được|duoc)\s+(?!xong\b)"
     r"(?P<need>(?:[^\W\d_]+\s+){1,9}[^\W\d_]+)"
 )
+# "đã" before a chain of these words says the need is met: "đã làm xong thủ tục …"
+_DONE = frozenset({"đã", "da"})
+_DONE_CHAIN = frozenset("làm lam xong được duoc thủ tục thu tuc".split())
 _NEED_END = re.compile(r"[,.;:?!()\n]")
 
 
@@ -79,9 +83,19 @@ def need_phrases(text: str) -> List[str]:
     phrases = []
     for piece_start, piece in _pieces(typed):
         for match in _NEED_PHRASE.finditer(piece):
+            if _done_before(piece[: match.start()]):
+                continue
             start, end = match.span("need")
             phrases.append(text[piece_start + start : piece_start + end])
     return phrases
+
+
+def _done_before(before: str) -> bool:
+    """Whether the words before a need cue say it is done ("đã", "đã làm xong")."""
+    said = before.split()
+    while said and said[-1] in _DONE_CHAIN:
+        said.pop()
+    return bool(said) and said[-1] in _DONE
 
 
 def _typed_form(text: str) -> Optional[str]:
