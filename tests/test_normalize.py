@@ -35,6 +35,7 @@ def test_nfc_and_tone_placement_are_normalised() -> None:
         ("lam hc mat bao lau", "làm hộ chiếu mat bao lau"),
         ("hc het han", "hộ chiếu het han"),
         ("di hc o dau", "di hc o dau"),
+        ("nguoi nc ngoai", "nguoi nước ngoai"),
     ],
 )
 def test_teencode_and_abbreviations_are_expanded(typed: str, expected: str) -> None:
