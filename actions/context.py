@@ -274,7 +274,7 @@ def ranked(text: str) -> List[SearchHit]:
     """Procedures the message may be about, best first: the question part is searched, and each
     sentence of the story before it (a little less weight)."""
     text = _NOT_WANTED.sub(" ", text)
-    story, question = story_and_question(text)
+    story, question = story_and_question(text, typed_clauses=True)
     scores: Dict[str, SearchHit] = {}
     main = without_purpose(question)
     if main is not None and not _names_a_procedure(main):
@@ -285,7 +285,7 @@ def ranked(text: str) -> List[SearchHit]:
     pieces += [(need, NEED_WEIGHT, RECALL_WEIGHT) for need in need_phrases(text)]
     if story:
         pieces.append((text, STORY_WEIGHT * ASIDE, STORY_RECALL))
-        for start, end in sentence_spans(story):
+        for start, end in sentence_spans(story, typed_clauses=True):
             sentence = story[start:end]
             weight = STORY_WEIGHT if states_a_need(sentence) else STORY_WEIGHT * ASIDE
             pieces.append((sentence, weight, STORY_RECALL))
@@ -491,7 +491,7 @@ def resolve(
             switched=plain.code != focus_code,
             named=True,
         )
-    asked = search_query(story_and_question(_NOT_WANTED.sub(" ", text))[1])
+    asked = search_query(story_and_question(_NOT_WANTED.sub(" ", text), typed_clauses=True)[1])
     if top >= confident:
         if focus_code and any(h.code == focus_code for h in close):
             return Resolution(kb.procedure(focus_code), query=query, named=True)

@@ -35,15 +35,39 @@ _NEED_CUES = re.compile(
 )
 
 
-def sentence_spans(text: str) -> List[Span]:
-    """Character spans of the sentences of ``text`` (surrounding spaces left out)."""
+# A long message typed without diacritics is mostly typed without full stops too ("e nghi viec,
+# cty chot so r, gio con lanh tro cap that nghiep dc ko"): to find what it names, its commas end
+# its sentences. (What it asks is read from the whole: an aspect may come in any clause.)
+TYPED_CLAUSES_WORDS = 20
+
+
+def sentence_spans(text: str, typed_clauses: bool = False) -> List[Span]:
+    """Character spans of the sentences of ``text`` (surrounding spaces left out); with
+    ``typed_clauses``, the clauses of a long message typed without stops."""
+    spans = _spans_ending_at(_SENTENCE_END, text)
+    if typed_clauses and len(spans) == 1 and _typed_without_stops(text):
+        return _spans_ending_at(_COMMA, text)
+    return spans
+
+
+_COMMA = re.compile(r",+")
+
+
+def _spans_ending_at(ends: re.Pattern, text: str) -> List[Span]:
     spans: List[Span] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text):
+    for match in ends.finditer(text):
         _append(spans, text, start, match.end())
         start = match.end()
     _append(spans, text, start, len(text))
     return spans
+
+
+def _typed_without_stops(text: str) -> bool:
+    """Whether ``text`` is a long message of one sentence, with commas and no diacritics."""
+    return (
+        "," in text and len(text.split()) >= TYPED_CLAUSES_WORDS and not has_vietnamese_marks(text)
+    )
 
 
 def _append(spans: List[Span], text: str, start: int, end: int) -> None:
@@ -151,14 +175,14 @@ def states_a_need(sentence: str) -> bool:
     return bool(_NEED_CUES.search(fold(sentence)))
 
 
-def question_span(text: str) -> Span:
+def question_span(text: str, typed_clauses: bool = False) -> Span:
     """The span of ``text`` that carries the question.
 
     A message of one sentence is its own question. In a longer one, the question runs from the
     first sentence that asks (after the story) to the end; with no asking sentence, it is the
     last sentence.
     """
-    spans = sentence_spans(text)
+    spans = sentence_spans(text, typed_clauses)
     if len(spans) < MIN_SENTENCES_FOR_FOCUS:
         return (spans[0][0], spans[0][1]) if spans else (0, len(text))
     asking = [s for s in spans if is_question(text[s[0] : s[1]])]
@@ -174,7 +198,7 @@ def question_span(text: str) -> Span:
     return (first[0], spans[-1][1])
 
 
-def story_and_question(text: str) -> Tuple[str, str]:
+def story_and_question(text: str, typed_clauses: bool = False) -> Tuple[str, str]:
     """The situation told before the question, and the question part."""
-    start, end = question_span(text)
+    start, end = question_span(text, typed_clauses)
     return text[:start].strip(), text[start:end].strip()
