@@ -312,21 +312,33 @@ def _named_object_first(hits: List[SearchHit], text: str) -> List[SearchHit]:
     such an object ("người Hàn" does not make a Vietnamese licence a foreign one)."""
     if len(hits) < 2:
         return hits
-    said = {w for official in official_words(text) for w in folded_words(official)}
+    said = _colloquially_said(text)
     if not said:
         return hits
     leader = hits[0]
-    plain = folded_words(leader.short_name or leader.name)
     for hit in hits[1:MAX_BUTTONS]:
-        title = hit.short_name or hit.name
-        longer = folded_words(title)
-        if hit.score < SUGGEST or len(longer) <= len(plain) or not _within(plain, longer):
-            continue
-        # its variant words ("của người nước ngoài") are for the variant rules to weigh
-        variant_words = {w for marker in variant_markers(title) for w in marker.split()}
-        if ({fold(w) for w in about_words(title)} - set(plain) - variant_words) & said:
+        if hit.score >= SUGGEST and _names_the_object(leader, hit, said):
             return [replace(hit, score=leader.score), *[h for h in hits if h is not hit]]
     return hits
+
+
+def _colloquially_said(text: str) -> Set[str]:
+    """The words, folded, of the official names for the colloquial names ``text`` uses."""
+    return {w for official in official_words(text) for w in folded_words(official)}
+
+
+def _names_the_object(plain: SearchHit, hit: SearchHit, said: Set[str]) -> bool:
+    """Whether ``hit``'s title is ``plain``'s with an object that ``said`` holds: "Cấp bản sao
+    văn bằng, chứng chỉ từ sổ gốc" is "Cấp bản sao từ sổ gốc" with the "văn bằng" of "bằng cao
+    đẳng"."""
+    shorter = folded_words(plain.short_name or plain.name)
+    title = hit.short_name or hit.name
+    longer = folded_words(title)
+    if len(longer) <= len(shorter) or not _within(shorter, longer):
+        return False
+    # its variant words ("của người nước ngoài") are for the variant rules to weigh
+    variant_words = {w for marker in variant_markers(title) for w in marker.split()}
+    return bool(({fold(w) for w in about_words(title)} - set(shorter) - variant_words) & said)
 
 
 def _within(words_: List[str], longer: List[str]) -> bool:
@@ -553,7 +565,8 @@ def _offered(
     """The options to ask about: those whose title is about something the query says. An
     option that shares only what is done ("cấp lại") with a passport question is left out;
     when the leader alone remains, this good and with nothing in focus, it is the answer. So is
-    the leader that the question part of the message (``asked``) names word for word."""
+    the leader that the question part of the message (``asked``) names word for word, or whose
+    object it names."""
     kept = [h for h in close if asks_about(query, h.short_name or h.name)]
     alone = len(kept) == 1 < len(close) and kept[0] is close[0]
     # the only option, named word for word ("tách hộ cùng chỗ ở"): asking "Tách hộ?" is needless
@@ -561,7 +574,11 @@ def _offered(
     if (alone or named) and kept and kept[0].score >= SINGLE and not focus_code:
         code = kept[0].code
         return Resolution(knowledge().procedure(code), query=query, switched=True, named=True)
-    if close and not focus_code and _named_in_question(close, asked):
+    if (
+        close
+        and not focus_code
+        and (_named_in_question(close, asked) or _object_named_in_question(close, asked))
+    ):
         return Resolution(
             knowledge().procedure(close[0].code),
             alternatives=close[1:MAX_BUTTONS],
@@ -570,6 +587,17 @@ def _offered(
             named=True,
         )
     return Resolution(candidates=kept if len(kept) > 1 else close, query=query)
+
+
+def _object_named_in_question(close: List[SearchHit], asked: str) -> bool:
+    """Whether the leader is the runner-up's title with the object that the question's
+    colloquial names say ("bằng cao đẳng" -> "văn bằng"); said only in the story, it may be
+    what was done ("bố tôi bị xóa hộ khẩu thường trú")."""
+    return (
+        len(close) > 1
+        and close[0].score >= SINGLE
+        and _names_the_object(close[1], close[0], _colloquially_said(asked))
+    )
 
 
 def _named_in_question(close: List[SearchHit], asked: str) -> bool:
