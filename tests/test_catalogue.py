@@ -307,6 +307,8 @@ def test_a_purpose_clause_names_what_comes_next_not_what_is_asked(text: str, fir
         ("bị mất việc thì hưởng trợ cấp gì", "Hưởng trợ cấp thất nghiệp"),
         # the exam after the licence it is for
         ("tiện hỏi bằng lái A1 thi ở đâu", "Cấp giấy phép lái xe (sau sát hạch)"),
+        # certifying one's papers is certifying copies of them
+        ("chung thuc giay to o dau", "Chứng thực bản sao từ bản chính"),
         # the object the question names ("bằng tốt nghiệp" is a "văn bằng")
         (
             "xin cấp bản sao bằng tốt nghiệp từ sổ gốc mất bao lâu",
