@@ -73,6 +73,8 @@ def test_nonsense_finds_nothing_confident(kb: KnowledgeBase) -> None:
         ("nop online dc ko", ""),
         ("mất bao lâu vậy ad", ""),
         ("lam cccd o dau", "làm căn cước công dân"),
+        # back to a topic: its "lai" is no "Cấp lại"
+        ("quay lai dang ky xe", "dang ky xe"),
     ],
 )
 def test_question_words_are_removed_before_search(message: str, query: str) -> None:
