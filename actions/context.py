@@ -509,7 +509,8 @@ def resolve(
             return Resolution(kb.procedure(focus_code), query=query, named=True)
         return _offered(close, query, focus_code, asked)
     single_covered = not short or (bool(hits) and hits[0].coverage >= SINGLE_COVERAGE)
-    if len(close) == 1 and top >= SINGLE and not focus_code and single_covered:
+    single = len(close) == 1 and top >= SINGLE and single_covered
+    if single and not focus_code:
         return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
     if focus is not None and (
         not names_something(query)
@@ -528,6 +529,10 @@ def resolve(
         # it is offered beside the answer
         others = [h for h in close if h.code != focus_code]
         return Resolution(focus, alternatives=others[: MAX_BUTTONS - 1], query=query)
+    if single:
+        # not a follow-up on the focus: the only reading is another procedure, named clearly
+        # ("tôi muốn làm hộ chiếu" after the birth registration)
+        return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
     return _offered(close, query, focus_code, asked)
 
 

@@ -392,6 +392,16 @@ def test_a_title_that_heads_a_family_is_still_asked_about() -> None:
     assert found.procedure is None and len(found.candidates) > 1
 
 
+def test_the_only_reading_of_a_new_procedure_replaces_the_focus() -> None:
+    # after the birth registration, a passport named clearly needs no "Có phải …?"
+    found = context.resolve("tôi muốn làm hộ chiếu", "1.001193")
+    assert found.procedure is not None and "hộ chiếu" in found.procedure.short_name
+    assert found.switched
+    # a follow-up on the focus stays with it
+    found = context.resolve("cần giấy khám sức khỏe không", "3.000346", [], True)
+    assert found.procedure is not None and found.procedure.code == "3.000346"
+
+
 def test_a_title_for_other_ages_is_ruled_out() -> None:
     found = context.resolve("làm cccd cho bé 10 tuổi mất bn tiền", None, [], True, ages=[10])
     assert found.procedure is not None
