@@ -252,9 +252,7 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
     heading = f"Hồ sơ cần chuẩn bị cho {titled(procedure, capital=False)}"
     if len(procedure.cases) > 1:
         heading += f", trường hợp: {case.name}"
-    lines = [heading + ":"]
-    for number_, document in enumerate(case.documents, start=1):
-        lines.append(f"{number_}. {_document_line(document)}")
+    lines = [heading + ":", *_document_lines(procedure, case.documents)]
     return _join(
         "\n".join(lines),
         forms_line(procedure, case.documents),
@@ -262,6 +260,39 @@ def documents(procedure: Procedure, case: Optional[Case] = None) -> str:
         *_missing(procedure, "giấy tờ", "hồ sơ"),
         source_line(procedure),
     )
+
+
+# The sections of an official record's documents table, which the importer keeps as each row's
+# note: rows to submit, rows to show, and the agency's notes (often a dozen long paragraphs).
+SUBMIT_SECTION = "Giấy tờ phải nộp"
+SHOW_SECTION = "Giấy tờ phải xuất trình"
+NOTES_SECTION = "Lưu ý"
+_SECTIONS = (SUBMIT_SECTION, SHOW_SECTION, NOTES_SECTION)
+
+
+def _document_lines(procedure: Procedure, documents: Sequence) -> List[str]:
+    """The documents numbered, under the heading of their record's section ("Giấy tờ phải
+    xuất trình:") when the record has sections; the agency's notes are not listed one by one
+    but pointed to on the record page."""
+    sections = {d.note for d in documents if d.note in _SECTIONS}
+    lines: List[str] = []
+    shown: Optional[str] = None
+    number_ = 0
+    for document in documents:
+        if document.note == NOTES_SECTION:
+            continue
+        if len(sections) > 1 and document.note in _SECTIONS and document.note != shown:
+            shown = document.note
+            lines.append(f"{shown}:")
+        number_ += 1
+        lines.append(f"{number_}. {_document_line(document)}")
+    notes = sum(d.note == NOTES_SECTION for d in documents)
+    if notes:
+        lines.append(
+            f"Cơ quan giải quyết còn ghi {notes} lưu ý về hồ sơ, xem tại "
+            f"{record_page_link(procedure)}."
+        )
+    return lines
 
 
 def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
@@ -278,7 +309,7 @@ def _document_line(document) -> str:  # noqa: ANN001 - knowledge.models.Document
     if not document.required:
         details.append("nếu thuộc trường hợp này")
     line = document.name + (f" ({'; '.join(details)})" if details else "")
-    if document.note:
+    if document.note and document.note not in _SECTIONS:
         line += f". {document.note}"
     return " ".join(line.split())
 
@@ -655,8 +686,7 @@ def documents_common_part(procedure: Procedure) -> str:
     name = titled(procedure, capital=False)
     if not common:
         return f"Giấy tờ của {name} khác nhau theo từng trường hợp."
-    lines = [f"Hồ sơ {name} trong mọi trường hợp đều có:"]
-    lines += [f"{i}. {_document_line(d)}" for i, d in enumerate(common, start=1)]
+    lines = [f"Hồ sơ {name} trong mọi trường hợp đều có:", *_document_lines(procedure, common)]
     lines.append("Ngoài ra, mỗi trường hợp cần thêm giấy tờ riêng.")
     return _join(*lines, full_name_line(procedure), *_missing(procedure, "giấy tờ", "hồ sơ"))
 

@@ -430,6 +430,32 @@ def test_documents_are_numbered_one_a_line_and_forms_are_fetched_from_the_record
     assert [b.url for b in shaped] == [procedure.source_url] and "](" not in text
 
 
+def test_a_records_sections_head_its_documents_and_its_notes_are_pointed_to() -> None:
+    procedure = knowledge().procedure(MARRIAGE)
+    rows = [
+        ("Tờ khai đăng ký kết hôn", "Giấy tờ phải nộp"),
+        ("Hộ chiếu hoặc thẻ căn cước", "Giấy tờ phải xuất trình"),
+        ("Người tiếp nhận không được yêu cầu nộp thêm giấy tờ", "Lưu ý"),
+        ("Giấy tờ nước ngoài phải được hợp pháp hóa lãnh sự", "Lưu ý"),
+    ]
+    documents = [
+        Document(position=i, name=name, originals=1, note=note, required=True)
+        for i, (name, note) in enumerate(rows)
+    ]
+    case = Case(position=0, name="Trường hợp chung", documents=documents)
+    lines = render.documents(procedure, case).splitlines()
+    assert lines[1:5] == [
+        "Giấy tờ phải nộp:",
+        "1. Tờ khai đăng ký kết hôn (1 bản chính)",
+        "Giấy tờ phải xuất trình:",
+        "2. Hộ chiếu hoặc thẻ căn cước (1 bản chính)",
+    ]
+    assert lines[5].startswith(
+        "Cơ quan giải quyết còn ghi 2 lưu ý về hồ sơ, xem tại [trang thủ tục"
+    )
+    assert "Người tiếp nhận" not in "\n".join(lines)
+
+
 def test_no_forms_line_without_forms_or_without_a_record_page() -> None:
     record = knowledge().procedure(MARRIAGE)
     plain = [Document(position=0, name="Giấy tờ tùy thân", originals=1, required=True)]
