@@ -318,6 +318,26 @@ def test_the_one_reading_offered_is_a_yes_no_question_and_a_typed_yes_takes_it(
         context.close()
 
 
+def test_a_long_tail_records_documents_read_by_section(servers, browser) -> None:  # noqa: ANN001
+    context, page = open_demo(browser, servers)
+    try:
+        page.get_by_role("button", name="Mở trợ lý thủ tục hành chính").click()
+        ask(
+            page,
+            "đăng ký khai sinh có yếu tố nước ngoài cần giấy tờ gì",
+            "Giấy tờ phải xuất trình:",
+        )
+        answer = page.locator(".msg.bot", has_text="Giấy tờ phải xuất trình:")
+        text = answer.inner_text()
+        assert "Giấy tờ phải nộp:" in text and "lưu ý về hồ sơ, xem tại" in text
+        assert ". Giấy tờ phải nộp" not in text and ". Lưu ý" not in text
+        assert_readable(page, answer, "documents by section")
+        page.evaluate(SHOW_IN_LOG, answer.element_handle())
+        shot(page, "widget-documents-by-section-phone")
+    finally:
+        context.close()
+
+
 def test_forms_are_fetched_from_the_record_page_linked_in_the_answer(servers, browser) -> None:  # noqa: ANN001
     context, page = open_demo(browser, servers)
     try:
