@@ -53,6 +53,7 @@ FORM = "choice_form"
 FROM_MESSAGE = "__message__"
 FAILURES_BEFORE_OFFERING_STOP = 2
 FAILURES_BEFORE_GIVING_UP = 3
+SHORT_REPLY_WORDS = 4  # naming words of a reply to the options that may only tell the case
 MAX_OPTIONS = 8
 # Intents the choice leaves to their own rules (the form is rejected, then rules answer them).
 OWN_RULES = frozenset(
@@ -248,9 +249,21 @@ def _still_choosing(tracker: Tracker, found: Resolution) -> Optional[PendingChoi
     """The choice between procedures still open when the message names no procedure of its
     own (only an aspect, or a few words the search does not know)."""
     pending = PendingChoice.from_slot(tracker.get_slot("pending_choice"))
-    if pending is None or pending.kind != KIND_PROCEDURE or found.candidates:
+    if pending is None or pending.kind != KIND_PROCEDURE:
         return None
-    return pending if len(naming_words(found.query)) <= FEW_WORDS else None
+    if not found.candidates:
+        return pending if len(naming_words(found.query)) <= FEW_WORDS else None
+    return pending if _names_nothing_clearly(found.query) else None
+
+
+def _names_nothing_clearly(query: str) -> bool:
+    """Whether a short reply to the options ("Công dân Việt Nam", "xe máy" after the driving
+    licence ones) names no procedure clearly: it says something of the citizen's case, and
+    the options are asked again rather than replaced by what its few words match."""
+    if len(naming_words(query)) > SHORT_REPLY_WORDS:
+        return False
+    hits = knowledge().search(query, limit=1)
+    return not hits or hits[0].score < CONFIDENT
 
 
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -275,7 +288,8 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         found = replace(found, procedure=_focus(tracker))
     if found.retired is not None:
         reply.say(render.retired_notice(found.retired))
-    if found.procedure and not found.named and _still_choosing(tracker, found):
+    weak = found.procedure is not None and _names_nothing_clearly(found.query)
+    if found.procedure and (not found.named or weak) and _still_choosing(tracker, found):
         # "lệ phí thi bao nhiêu" while the options asked since the last answer are shown: the
         # choice is the newer context, not the procedure answered before it
         found = replace(found, procedure=None)

@@ -283,6 +283,21 @@ async def test_a_follow_up_during_a_choice_is_about_the_choice_not_the_earlier_a
     assert slot(events, "pending_choice")["options"] == driving_licence_choice([])["options"]
 
 
+@pytest.mark.parametrize("text", ["Công dân Việt Nam", "xe máy"])
+async def test_a_short_reply_that_names_no_procedure_clearly_keeps_the_options(text: str) -> None:
+    """The driving licence options shown, "Công dân Việt Nam" tells the case: the options are
+    asked again, not replaced by "Đăng ký công dân Việt Nam ở nước ngoài"."""
+    messages, events = await run(
+        ActionAnswerProcedure(),
+        text,
+        "inform",
+        pending_choice=driving_licence_choice([]),
+        choice_kind="procedure",
+    )
+    assert slot(events, "pending_choice")["options"] == driving_licence_choice([])["options"]
+    assert "ở nước ngoài" not in text_of(messages) and "Đăng ký xe" not in text_of(messages)
+
+
 async def test_an_aspect_asked_after_a_procedure_and_its_variant_answers_the_plain_one() -> None:
     messages, events = await run(
         ActionAnswerProcedure(),
