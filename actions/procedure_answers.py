@@ -288,8 +288,11 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventTyp
         found = replace(found, procedure=_focus(tracker))
     if found.retired is not None:
         reply.say(render.retired_notice(found.retired))
-    weak = found.procedure is not None and _names_nothing_clearly(found.query)
-    if found.procedure and (not found.named or weak) and _still_choosing(tracker, found):
+    if (
+        found.procedure
+        and _still_choosing(tracker, found)
+        and (not found.named or _names_nothing_clearly(found.query))
+    ):
         # "lệ phí thi bao nhiêu" while the options asked since the last answer are shown: the
         # choice is the newer context, not the procedure answered before it
         found = replace(found, procedure=None)
