@@ -503,11 +503,10 @@ def resolve(
             switched=plain.code != focus_code,
             named=True,
         )
-    asked = search_query(story_and_question(_NOT_WANTED.sub(" ", text), typed_clauses=True)[1])
     if top >= confident:
         if focus_code and any(h.code == focus_code for h in close):
             return Resolution(kb.procedure(focus_code), query=query, named=True)
-        return _offered(close, query, focus_code, asked)
+        return _offered(close, query, focus_code, text)
     single_covered = not short or (bool(hits) and hits[0].coverage >= SINGLE_COVERAGE)
     single = len(close) == 1 and top >= SINGLE and single_covered
     if single and not focus_code:
@@ -533,7 +532,7 @@ def resolve(
         # not a follow-up on the focus: the only reading is another procedure, named clearly
         # ("tôi muốn làm hộ chiếu" after the birth registration)
         return Resolution(kb.procedure(close[0].code), query=query, switched=True, named=True)
-    return _offered(close, query, focus_code, asked)
+    return _offered(close, query, focus_code, text)
 
 
 def _for_ages(hits: List[SearchHit], ages: Sequence[int]) -> List[SearchHit]:
@@ -565,12 +564,12 @@ def _for_retired(
 
 
 def _offered(
-    close: List[SearchHit], query: str, focus_code: Optional[str], asked: str = ""
+    close: List[SearchHit], query: str, focus_code: Optional[str], text: str = ""
 ) -> Resolution:
     """The options to ask about: those whose title is about something the query says. An
     option that shares only what is done ("cấp lại") with a passport question is left out;
     when the leader alone remains, this good and with nothing in focus, it is the answer. So is
-    the leader that the question part of the message (``asked``) names word for word, or whose
+    the leader that the question part of the message ``text`` names word for word, or whose
     object it names."""
     kept = [h for h in close if asks_about(query, h.short_name or h.name)]
     alone = len(kept) == 1 < len(close) and kept[0] is close[0]
@@ -579,11 +578,7 @@ def _offered(
     if (alone or named) and kept and kept[0].score >= SINGLE and not focus_code:
         code = kept[0].code
         return Resolution(knowledge().procedure(code), query=query, switched=True, named=True)
-    if (
-        close
-        and not focus_code
-        and (_named_in_question(close, asked) or _object_named_in_question(close, asked))
-    ):
+    if close and not focus_code and _named_by_the_question(close, text):
         return Resolution(
             knowledge().procedure(close[0].code),
             alternatives=close[1:MAX_BUTTONS],
@@ -592,6 +587,12 @@ def _offered(
             named=True,
         )
     return Resolution(candidates=kept if len(kept) > 1 else close, query=query)
+
+
+def _named_by_the_question(close: List[SearchHit], text: str) -> bool:
+    """Whether the question part of ``text`` names the leader, by its title or its object."""
+    asked = search_query(story_and_question(_NOT_WANTED.sub(" ", text), typed_clauses=True)[1])
+    return _named_in_question(close, asked) or _object_named_in_question(close, asked)
 
 
 def _object_named_in_question(close: List[SearchHit], asked: str) -> bool:
